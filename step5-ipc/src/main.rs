@@ -1,1 +1,966 @@
-fn main() {}
+//! Step 5: add an IPC namespace, shown with a POSIX message queue.
+//!
+//! This step adds `-i no|yes`, a demo of the IPC namespace (`CLONE_NEWIPC`,
+//! see ipc_namespaces(7)). The parent creates a POSIX message queue
+//! (mq_overview(7)). The child opens it by name, reads one line from its
+//! stdin and sends it, and the parent prints what it received. With `-i yes`
+//! the child is in a new IPC namespace, which has its own set of queues,
+//! so the parent's queue does not exist there.
+//!
+//! Run it as root:
+//!
+//! ```text
+//! echo hello | cargo run -p step5-ipc -- -i no
+//! echo hello | cargo run -p step5-ipc -- -i yes
+//! ```
+//!
+//! Left to the last step: the root directory is still the host's.
+
+use std::ffi::{CStr, CString, OsString};
+use std::io::IsTerminal;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{self, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::ptr::NonNull;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mount::{MsFlags, mount};
+use nix::mqueue::{MQ_OFlag, MqAttr, MqdT, mq_close, mq_open, mq_receive, mq_send, mq_unlink};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sched::{CloneFlags, clone};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
+use nix::sys::prctl;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, execve, getpid, pipe2, read, sethostname, write};
+
+/// Exit status when this tool fails, rather than the command. Container
+/// runtimes such as Docker and Podman use 125 in the same way.
+const EXIT_TOOL_FAILURE: u8 = 125;
+
+/// Exit status when the command exists but cannot be executed (as in sh).
+const EXIT_CANNOT_EXECUTE: u8 = 126;
+
+/// Exit status when the command is not found (as in sh).
+const EXIT_NOT_FOUND: u8 = 127;
+
+/// `PATH` in the child: the usual folders of a root shell, sbin included,
+/// so that tools such as `ip` are found.
+const CHILD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Size of the child's stack. The child runs only a little Rust before it
+/// calls execve(2), which replaces the stack with the command's own.
+const CHILD_STACK_SIZE: usize = 1024 * 1024;
+
+/// Maximum length of a hostname in bytes (HOST_NAME_MAX in limits.h).
+const HOST_NAME_MAX: usize = 64;
+
+/// Start of the message queue's name. The parent's PID follows it.
+const QUEUE_NAME_PREFIX: &str = "/mq-demo.";
+
+/// Maximum size of one message in bytes, below the default limit of 8192
+/// in /proc/sys/fs/mqueue/msgsize_max.
+const MESSAGE_SIZE: usize = 1024;
+
+/// Maximum number of messages in the queue: the default limit of 10 in
+/// /proc/sys/fs/mqueue/msg_max.
+const QUEUE_CAPACITY: i64 = 10;
+
+/// Bit of `CAP_SYS_ADMIN` in the capability sets of /proc/PID/status
+/// (capabilities(7)).
+const CAP_SYS_ADMIN: u32 = 21;
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  N        the command exited with status N
+  128+N    the command was killed by signal N, or this tool received
+           signal N (SIGINT, SIGTERM or SIGHUP) and killed the command
+  2        invalid command line
+  125      this tool failed: not privileged, or clone or setup failed
+  126      the command was found but could not be executed
+  127      the command was not found
+
+Creating namespaces needs root (CAP_SYS_ADMIN). The command starts with a
+clean environment: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
+HOME=/root, and TERM if the caller has it. When the command exits, whatever
+it left running is killed.";
+
+/// Run a command in new Linux namespaces (step 5: PID, mount, UTS, network and IPC namespaces).
+#[derive(Debug, Parser)]
+#[command(after_help = EXIT_STATUS_HELP)]
+struct Args {
+    /// Print what the parent and the child do, on stderr
+    #[arg(short)]
+    verbose: bool,
+
+    /// Start the command in a new PID namespace, as its PID 1
+    #[arg(short)]
+    pid: bool,
+
+    /// Start the command in a new mount namespace; with -p, mount a new /proc
+    #[arg(short)]
+    mount: bool,
+
+    /// Start the command in a new UTS namespace with this hostname (1 to 64 bytes)
+    #[arg(short = 'u', value_name = "HOSTNAME", value_parser = parse_hostname)]
+    hostname: Option<OsString>,
+
+    /// Start the command in a new network namespace, which has only a loopback device
+    #[arg(short = 'n')]
+    network: bool,
+
+    /// Send one line of stdin from the child to the parent over a POSIX
+    /// message queue; with yes, in a new IPC namespace, where the queue is
+    /// not visible
+    #[arg(short = 'i', value_name = "no|yes", value_enum)]
+    ipc: Option<IpcChoice>,
+
+    /// Command to run and its arguments [default: none, the child exits 0]
+    #[arg(trailing_var_arg = true, value_name = "CMD")]
+    command: Vec<OsString>,
+}
+
+/// Whether the message queue demo puts the child in a new IPC namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum IpcChoice {
+    No,
+    Yes,
+}
+
+/// Prints a progress line on stderr when `-v` is given. Stderr is not
+/// buffered, so each line is written at once and none is lost when the
+/// child replaces itself with the command.
+macro_rules! verbose {
+    ($enabled:expr, $($format:tt)*) => {
+        if $enabled {
+            eprintln!($($format)*);
+        }
+    };
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(status) => ExitCode::from(status),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_TOOL_FAILURE)
+        }
+    }
+}
+
+/// Runs the command in a cloned child and returns the exit status to pass on.
+fn run(args: &Args) -> Result<u8> {
+    let flags = namespace_flags(args);
+    check_privileges(flags)?;
+    verbose!(args.verbose, "parent: my PID is {}", getpid());
+
+    // Signals are blocked before the clone so that none is lost between the
+    // clone and the wait. The parent reads them from a signalfd, and the
+    // child unblocks them again just before it executes the command.
+    let (signals, original_mask) = block_signals()?;
+
+    // The queue exists before the clone, so that the child can open it by
+    // name. Dropping it removes it, on every way out of this function.
+    let mut queue = match args.ipc {
+        Some(_) => Some(MessageQueue::create(args.verbose)?),
+        None => None,
+    };
+    let queue_name = queue.as_ref().map(|queue| queue.name.clone());
+    let config = ChildConfig::new(args, flags, original_mask, queue_name)?;
+
+    // As a child subreaper (prctl(2)), this process inherits the command's
+    // orphaned descendants, so it can kill them when the command ends.
+    prctl::set_child_subreaper(true).context("failed to become a child subreaper")?;
+
+    let mut gate = StartGate::new()?;
+    let mut stack = ChildStack::new(CHILD_STACK_SIZE)?;
+    verbose!(
+        args.verbose,
+        "parent: cloning the child with {}",
+        describe_flags(flags)
+    );
+
+    let child_main_box = Box::new(|| child_main(&config, &mut gate));
+    // SAFETY: the child runs on `stack`, a mapping of its own with a guard
+    // page, which stays mapped in the child's copy of memory. This process
+    // has a single thread, so no lock is held by a thread that the child
+    // lacks. The child ends by execve(2) or by returning an exit status from
+    // `child_main`, which catches panics, so no unwinding crosses the clone.
+    let child = unsafe {
+        clone(
+            child_main_box,
+            stack.as_mut_slice(),
+            flags,
+            Some(Signal::SIGCHLD as i32),
+        )
+    }
+    .with_context(|| format!("failed to clone the child with {}", describe_flags(flags)))?;
+    verbose!(args.verbose, "parent: child PID is {child}");
+
+    gate.open().context("failed to let the child start")?;
+    let outcome = wait_for_child(child, &signals, queue.as_mut(), args.verbose)?;
+    let status = report(outcome, args.verbose);
+    kill_leftovers(args.verbose)?;
+    Ok(status)
+}
+
+/// Returns the `CLONE_NEW*` flags that the options ask for.
+fn namespace_flags(args: &Args) -> CloneFlags {
+    let mut flags = CloneFlags::empty();
+    if args.pid {
+        flags |= CloneFlags::CLONE_NEWPID;
+    }
+    if args.mount {
+        flags |= CloneFlags::CLONE_NEWNS;
+    }
+    if args.hostname.is_some() {
+        flags |= CloneFlags::CLONE_NEWUTS;
+    }
+    if args.network {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    if args.ipc == Some(IpcChoice::Yes) {
+        flags |= CloneFlags::CLONE_NEWIPC;
+    }
+    flags
+}
+
+/// Checks a hostname for `-u` before anything is created. The kernel takes
+/// 1 to 64 bytes (HOST_NAME_MAX in limits.h) and rejects a longer one.
+fn parse_hostname(value: &str) -> Result<OsString, String> {
+    if value.is_empty() {
+        return Err("the hostname is empty: give 1 to 64 bytes".to_string());
+    }
+    if value.len() > HOST_NAME_MAX {
+        return Err(format!(
+            "the hostname is {} bytes long: give at most {HOST_NAME_MAX}",
+            value.len()
+        ));
+    }
+    Ok(OsString::from(value))
+}
+
+/// Formats clone flags as `CLONE_NEWPID | CLONE_NEWNS` for messages.
+fn describe_flags(flags: CloneFlags) -> String {
+    if flags.is_empty() {
+        return "no new namespaces".to_string();
+    }
+    let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();
+    names.join(" | ")
+}
+
+/// Fails before anything is created unless this process may create the
+/// namespaces. That needs `CAP_SYS_ADMIN`: root has it, and so does root
+/// inside a user namespace (`unshare --map-root-user`).
+fn check_privileges(flags: CloneFlags) -> Result<()> {
+    if flags.is_empty() || has_capability(CAP_SYS_ADMIN)? {
+        return Ok(());
+    }
+    bail!(
+        "creating namespaces ({}) needs CAP_SYS_ADMIN, which this process lacks: \
+         run it as root (with sudo), or without root inside `unshare --map-root-user`",
+        describe_flags(flags)
+    )
+}
+
+/// Reads whether `capability` is in this process's effective set.
+fn has_capability(capability: u32) -> Result<bool> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .context("failed to read /proc/self/status to check capabilities")?;
+    let hex = status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .context("no CapEff line in /proc/self/status")?;
+    let effective = u64::from_str_radix(hex.trim(), 16)
+        .with_context(|| format!("invalid CapEff value {:?} in /proc/self/status", hex.trim()))?;
+    Ok(effective & (1 << capability) != 0)
+}
+
+/// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
+/// receives them, with the signal mask to restore in the child.
+fn block_signals() -> Result<(SignalFd, SigSet)> {
+    let mut handled = SigSet::empty();
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+    ] {
+        handled.add(signal);
+    }
+    let mut original_mask = SigSet::empty();
+    sigprocmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&handled),
+        Some(&mut original_mask),
+    )
+    .context("failed to block signals")?;
+    let signals = SignalFd::with_flags(&handled, SfdFlags::SFD_CLOEXEC)
+        .context("failed to create a signalfd")?;
+    Ok((signals, original_mask))
+}
+
+/// Everything the child needs, prepared by the parent before the clone so
+/// that the child does little more than system calls.
+#[derive(Debug)]
+struct ChildConfig {
+    flags: CloneFlags,
+    verbose: bool,
+    hostname: Option<OsString>,
+    queue_name: Option<CString>,
+    command: Vec<CString>,
+    environment: Vec<CString>,
+    signal_mask: SigSet,
+}
+
+impl ChildConfig {
+    fn new(
+        args: &Args,
+        flags: CloneFlags,
+        signal_mask: SigSet,
+        queue_name: Option<CString>,
+    ) -> Result<Self> {
+        let command = args
+            .command
+            .iter()
+            .map(|word| CString::new(word.as_bytes()))
+            .collect::<Result<_, _>>()
+            .context("invalid command: an argument contains a NUL byte")?;
+
+        // A container starts with a clean environment, so nothing from the
+        // caller leaks in except TERM, which keeps terminal programs usable.
+        let mut environment = vec![
+            CString::new(format!("PATH={CHILD_PATH}"))?,
+            CString::new("HOME=/root")?,
+        ];
+        if let Some(term) = std::env::var_os("TERM") {
+            let mut entry = b"TERM=".to_vec();
+            entry.extend_from_slice(term.as_bytes());
+            environment.push(CString::new(entry)?);
+        }
+
+        Ok(Self {
+            flags,
+            verbose: args.verbose,
+            hostname: args.hostname.clone(),
+            queue_name,
+            command,
+            environment,
+            signal_mask,
+        })
+    }
+}
+
+/// A pipe that holds the child back until the parent has finished its side
+/// of the setup, which also keeps the `-v` output in a fixed order.
+#[derive(Debug)]
+struct StartGate {
+    read_end: OwnedFd,
+    write_end: Option<OwnedFd>,
+}
+
+impl StartGate {
+    fn new() -> Result<Self> {
+        let (read_end, write_end) =
+            pipe2(OFlag::O_CLOEXEC).context("failed to create the start pipe")?;
+        Ok(Self {
+            read_end,
+            write_end: Some(write_end),
+        })
+    }
+
+    /// Lets the child go on (parent side): one byte, then end of file.
+    fn open(&mut self) -> nix::Result<()> {
+        if let Some(write_end) = self.write_end.take() {
+            write(&write_end, b"1")?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the parent opens the gate (child side). Fails if the
+    /// parent died first: end of file comes then without the byte.
+    fn wait(&mut self) -> Result<()> {
+        // The child has its own copy of the write end. It closes that copy,
+        // or end of file would never come if the parent died.
+        self.write_end = None;
+        let mut byte = [0u8; 1];
+        loop {
+            match read(&self.read_end, &mut byte) {
+                Ok(1) => return Ok(()),
+                Ok(_) => bail!("the parent exited before it let the child start"),
+                Err(Errno::EINTR) => continue,
+                Err(errno) => return Err(errno).context("failed to read the start pipe"),
+            }
+        }
+    }
+}
+
+/// The child's stack: a mapping of its own, with a guard page at the low
+/// end so that an overflow faults instead of overwriting other memory.
+#[derive(Debug)]
+struct ChildStack {
+    mapping: NonNull<libc::c_void>,
+    mapping_len: usize,
+    guard_len: usize,
+}
+
+impl ChildStack {
+    fn new(size: usize) -> Result<Self> {
+        let guard_len = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .context("failed to read the page size")?
+            .context("the page size is unknown")? as usize;
+        let mapping_len = size + guard_len;
+        let length = NonZeroUsize::new(mapping_len).context("the child stack size is zero")?;
+        // SAFETY: a new anonymous private mapping does not alias any memory
+        // that Rust already manages.
+        let mapping = unsafe {
+            mmap_anonymous(
+                None,
+                length,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK,
+            )
+        }
+        .context("failed to map memory for the child's stack")?;
+        let stack = Self {
+            mapping,
+            mapping_len,
+            guard_len,
+        };
+        // SAFETY: the guard page is the lowest page of the mapping made
+        // above, and nothing refers to it yet.
+        unsafe { mprotect(mapping, guard_len, ProtFlags::PROT_NONE) }
+            .context("failed to protect the guard page of the child's stack")?;
+        Ok(stack)
+    }
+
+    /// Returns the usable part of the stack, above the guard page.
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: the bytes above the guard page are mapped readable and
+        // writable for as long as `self` lives, and `&mut self` makes this
+        // the only reference to them.
+        unsafe {
+            let usable = self.mapping.cast::<u8>().add(self.guard_len);
+            std::slice::from_raw_parts_mut(usable.as_ptr(), self.mapping_len - self.guard_len)
+        }
+    }
+}
+
+impl Drop for ChildStack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made in `new` with this length, and no
+        // slice from `as_mut_slice` outlives `self`.
+        if let Err(errno) = unsafe { munmap(self.mapping, self.mapping_len) } {
+            eprintln!("warning: failed to unmap the child's stack: {errno}");
+        }
+    }
+}
+
+/// The child's entry point: sets up the namespaces from inside, then
+/// executes the command. Returns the child's exit status only on failure,
+/// or with status 0 when there is no command.
+fn child_main(config: &ChildConfig, gate: &mut StartGate) -> isize {
+    // A panic must not unwind out of the clone callback, which is called
+    // from C, so it becomes the tool's failure status instead.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        if let Err(error) = prepare_child(config, gate) {
+            eprintln!("error: {error:#}");
+            return EXIT_TOOL_FAILURE;
+        }
+        execute_command(config)
+    }));
+    isize::from(result.unwrap_or(EXIT_TOOL_FAILURE))
+}
+
+/// Does the child's setup, from inside the new namespaces.
+fn prepare_child(config: &ChildConfig, gate: &mut StartGate) -> Result<()> {
+    // If the parent dies, the kernel sends SIGKILL to the child, and so no
+    // command outlives a killed tool. Set before the wait, which detects a
+    // parent that died even earlier.
+    prctl::set_pdeathsig(Signal::SIGKILL).context("failed to set the parent-death signal")?;
+    gate.wait()?;
+    verbose!(config.verbose, "child: my PID is {}", getpid());
+
+    if let Some(queue_name) = &config.queue_name {
+        send_message(queue_name, config.verbose)?;
+    }
+
+    if config.flags.contains(CloneFlags::CLONE_NEWNS) {
+        make_mounts_private(config.verbose)?;
+    }
+    if config
+        .flags
+        .contains(CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
+    {
+        mount_proc(config.verbose)?;
+    }
+    if let Some(hostname) = &config.hostname {
+        set_hostname(hostname, config.verbose)?;
+    }
+    Ok(())
+}
+
+/// Makes every mount in the child's mount namespace private. The new
+/// namespace starts with copies of the host's mounts, and each copy keeps
+/// its propagation type (mount_namespaces(7)). Where `/` is shared, as
+/// systemd makes it, a mount made here would otherwise appear on the host
+/// too. This must come before any mount the child makes.
+fn make_mounts_private(verbose: bool) -> Result<()> {
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .context("failed to make the mounts private (MS_REC | MS_PRIVATE on /)")?;
+    verbose!(
+        verbose,
+        "child: made every mount private (MS_REC | MS_PRIVATE on /)"
+    );
+    Ok(())
+}
+
+/// Mounts a new proc filesystem on `/proc`, over the host's. A proc mount
+/// shows the PID namespace of the process that mounted it, so `ps` now
+/// lists only the child's namespace. The mount lives in the child's mount
+/// namespace and ends with it.
+fn mount_proc(verbose: bool) -> Result<()> {
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .context("failed to mount proc on /proc")?;
+    verbose!(verbose, "child: mounted a new proc on /proc");
+    Ok(())
+}
+
+/// Opens the parent's message queue, reads one line from stdin and sends
+/// it. A queue belongs to the IPC namespace it was created in, so in a new
+/// IPC namespace the name is not found. That is what the demo shows: the
+/// child says so and goes on with the command.
+fn send_message(queue_name: &CStr, verbose: bool) -> Result<()> {
+    let flags = MQ_OFlag::O_WRONLY | MQ_OFlag::O_CLOEXEC;
+    let queue = match mq_open(queue_name, flags, Mode::empty(), None) {
+        Ok(queue) => queue,
+        Err(Errno::ENOENT) => {
+            eprintln!(
+                "child: message queue {queue_name:?} does not exist in this IPC namespace, \
+                 so no message is sent"
+            );
+            return Ok(());
+        }
+        Err(errno) => {
+            return Err(errno).context(format!("failed to open message queue {queue_name:?}"));
+        }
+    };
+    verbose!(verbose, "child: opened message queue {queue_name:?}");
+
+    let sent = read_line_from_stdin(MESSAGE_SIZE).and_then(|line| match line {
+        Some(line) => mq_send(&queue, &line, 0)
+            .map(|()| verbose!(verbose, "child: sent {} bytes", line.len()))
+            .with_context(|| format!("failed to send to message queue {queue_name:?}")),
+        None => {
+            eprintln!("child: stdin is empty, so no message is sent");
+            Ok(())
+        }
+    });
+    mq_close(queue).with_context(|| format!("failed to close message queue {queue_name:?}"))?;
+    sent
+}
+
+/// Reads one line from stdin without its newline, or None at end of input.
+/// It reads one byte at a time so that it takes nothing past the line: the
+/// rest of stdin is left for the command.
+fn read_line_from_stdin(max_len: usize) -> Result<Option<Vec<u8>>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("child: type a line to send to the parent: ");
+    }
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match read(&stdin, &mut byte) {
+            Ok(0) if line.is_empty() => return Ok(None),
+            Ok(0) => return Ok(Some(line)),
+            Ok(_) if byte[0] == b'\n' => return Ok(Some(line)),
+            Ok(_) if line.len() == max_len => {
+                bail!(
+                    "the line on stdin is longer than the queue's message size of {max_len} bytes: send a shorter line"
+                )
+            }
+            Ok(_) => line.push(byte[0]),
+            Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno).context("failed to read a line from stdin"),
+        }
+    }
+}
+
+/// Sets the hostname. The child is in a new UTS namespace, so the host's
+/// hostname does not change.
+fn set_hostname(hostname: &OsString, verbose: bool) -> Result<()> {
+    sethostname(hostname).with_context(|| format!("failed to set the hostname to {hostname:?}"))?;
+    verbose!(verbose, "child: set the hostname to {hostname:?}");
+    Ok(())
+}
+
+/// Executes the command. Returns only when that fails, with the exit
+/// status to report, or with 0 when no command was given.
+fn execute_command(config: &ChildConfig) -> u8 {
+    let Some(name) = config.command.first() else {
+        verbose!(
+            config.verbose,
+            "child: no command given, exiting with status 0"
+        );
+        return 0;
+    };
+    verbose!(config.verbose, "child: executing {:?}", config.command);
+
+    // The command gets the signal mask that the tool started with and only
+    // the file descriptors 0, 1 and 2 (close_range(2) with
+    // CLOSE_RANGE_CLOEXEC marks the others close-on-exec).
+    if let Err(errno) = config.signal_mask.thread_set_mask() {
+        eprintln!("error: failed to restore the signal mask: {errno}");
+        return EXIT_TOOL_FAILURE;
+    }
+    // SAFETY: close_range only changes flags in this process's file
+    // descriptor table, and no memory is passed.
+    let marked = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if marked != 0 {
+        eprintln!(
+            "error: failed to close inherited file descriptors: {}",
+            Errno::last()
+        );
+        return EXIT_TOOL_FAILURE;
+    }
+
+    if name.as_bytes().contains(&b'/') {
+        let errno = execve(name, &config.command, &config.environment).unwrap_err();
+        return report_exec_failure(name, errno);
+    }
+
+    // Search the child's PATH like execvp(3). It cannot be used here
+    // because it searches the caller's PATH, not the one in `environment`.
+    let mut denied = None;
+    for folder in CHILD_PATH.split(':') {
+        let Ok(candidate) = CString::new(format!("{folder}/{}", name.to_string_lossy())) else {
+            continue;
+        };
+        match execve(&candidate, &config.command, &config.environment).unwrap_err() {
+            Errno::ENOENT if !path_exists(&candidate) => continue,
+            Errno::ENOTDIR => continue,
+            Errno::EACCES => {
+                denied.get_or_insert(candidate);
+            }
+            errno => return report_exec_failure(&candidate, errno),
+        }
+    }
+    match denied {
+        Some(candidate) => report_exec_failure(&candidate, Errno::EACCES),
+        None => {
+            eprintln!("error: command not found: {name:?} (searched PATH={CHILD_PATH})");
+            EXIT_NOT_FOUND
+        }
+    }
+}
+
+fn path_exists(path: &CString) -> bool {
+    nix::sys::stat::lstat(path.as_c_str()).is_ok()
+}
+
+/// Prints why execve(2) failed on `path` and returns the exit status for it.
+fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
+    match errno {
+        // execve(2) also returns ENOENT when the file exists but its
+        // interpreter does not: the ELF loader or a #! program.
+        Errno::ENOENT if path_exists(path) => {
+            eprintln!(
+                "error: cannot execute {path:?}: the file exists, but its interpreter \
+                 (the ELF loader named in PT_INTERP, or the #! program) was not found"
+            );
+            EXIT_NOT_FOUND
+        }
+        Errno::ENOENT => {
+            eprintln!("error: command not found: {path:?}");
+            EXIT_NOT_FOUND
+        }
+        Errno::EACCES => {
+            eprintln!("error: cannot execute {path:?}: permission denied (is it executable?)");
+            EXIT_CANNOT_EXECUTE
+        }
+        Errno::ENOEXEC => {
+            eprintln!("error: cannot execute {path:?}: not an executable format");
+            EXIT_CANNOT_EXECUTE
+        }
+        errno => {
+            eprintln!("error: failed to execute {path:?}: {}", errno.desc());
+            EXIT_CANNOT_EXECUTE
+        }
+    }
+}
+
+/// The parent's side of the message queue demo. Dropping it closes the
+/// queue and removes its name.
+#[derive(Debug)]
+struct MessageQueue {
+    name: CString,
+    /// Open until `drop`, which closes it.
+    descriptor: Option<MqdT>,
+    received: bool,
+    verbose: bool,
+}
+
+impl MessageQueue {
+    /// Creates the queue under a name with this process's PID in it, so
+    /// that two runs at the same time get a queue each. A queue of that
+    /// name can only be left over from a killed run that had the same PID,
+    /// and is replaced.
+    fn create(verbose: bool) -> Result<Self> {
+        let name = CString::new(format!("{QUEUE_NAME_PREFIX}{}", getpid()))?;
+        let attributes = MqAttr::new(0, QUEUE_CAPACITY, MESSAGE_SIZE as i64, 0);
+        let flags = MQ_OFlag::O_CREAT
+            | MQ_OFlag::O_EXCL
+            | MQ_OFlag::O_RDONLY
+            | MQ_OFlag::O_NONBLOCK
+            | MQ_OFlag::O_CLOEXEC;
+        let mode = Mode::S_IRUSR | Mode::S_IWUSR;
+        let open = || mq_open(name.as_c_str(), flags, mode, Some(&attributes));
+        let descriptor = match open() {
+            Err(Errno::EEXIST) => {
+                verbose!(verbose, "parent: replacing stale message queue {name:?}");
+                mq_unlink(name.as_c_str()).and_then(|()| open())
+            }
+            result => result,
+        }
+        .with_context(|| format!("failed to create message queue {name:?}"))?;
+        verbose!(verbose, "parent: created message queue {name:?}");
+        Ok(Self {
+            name,
+            descriptor: Some(descriptor),
+            received: false,
+            verbose,
+        })
+    }
+
+    fn descriptor(&self) -> &MqdT {
+        self.descriptor
+            .as_ref()
+            .expect("the queue stays open until it is dropped")
+    }
+
+    /// Prints every message that is waiting, without blocking.
+    fn receive(&mut self) -> Result<()> {
+        let mut buffer = vec![0u8; MESSAGE_SIZE];
+        loop {
+            let mut priority = 0;
+            match mq_receive(self.descriptor(), &mut buffer, &mut priority) {
+                Ok(len) => {
+                    self.received = true;
+                    let message = String::from_utf8_lossy(&buffer[..len]);
+                    println!("parent: received from the child: {message}");
+                }
+                Err(Errno::EAGAIN) => return Ok(()),
+                Err(Errno::EINTR) => continue,
+                Err(errno) => {
+                    return Err(errno).context(format!(
+                        "failed to receive from message queue {:?}",
+                        self.name
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Takes a last message, if any, after the child has ended, and says
+    /// so when none came.
+    fn finish(&mut self) -> Result<()> {
+        self.receive()?;
+        if !self.received {
+            println!("parent: the child ended without sending a message");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MessageQueue {
+    fn drop(&mut self) {
+        if let Some(descriptor) = self.descriptor.take() {
+            if let Err(errno) = mq_close(descriptor) {
+                eprintln!(
+                    "warning: failed to close message queue {:?}: {errno}",
+                    self.name
+                );
+            }
+        }
+        match mq_unlink(self.name.as_c_str()) {
+            Ok(()) => verbose!(
+                self.verbose,
+                "parent: removed message queue {:?}",
+                self.name
+            ),
+            Err(errno) => {
+                eprintln!(
+                    "warning: failed to remove message queue {:?}: {errno}",
+                    self.name
+                );
+            }
+        }
+    }
+}
+
+/// Waits until the queue has a message or a signal arrives, and returns
+/// whether the queue has one. On Linux a message queue descriptor is a file
+/// descriptor (mq_overview(7)), so one poll(2) watches both.
+fn wait_for_message_or_signal(queue: &MessageQueue, signals: &SignalFd) -> Result<bool> {
+    let mut watched = [
+        PollFd::new(queue.descriptor().as_fd(), PollFlags::POLLIN),
+        PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+    ];
+    loop {
+        match poll(&mut watched, PollTimeout::NONE) {
+            Ok(_) => break,
+            Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno).context("failed to poll the message queue"),
+        }
+    }
+    let queue_events = watched[0].revents().unwrap_or(PollFlags::empty());
+    Ok(queue_events.contains(PollFlags::POLLIN))
+}
+
+/// How the run ended: the child's wait status, and the signal that made
+/// the parent kill the child, if one did.
+#[derive(Debug)]
+struct Outcome {
+    status: WaitStatus,
+    received: Option<Signal>,
+}
+
+/// Waits for the child to end. SIGINT, SIGTERM or SIGHUP make the parent
+/// kill the child with SIGKILL, because a PID 1 ignores every signal it has
+/// no handler for, except SIGKILL and SIGSTOP sent from an ancestor PID
+/// namespace (pid_namespaces(7)). When that PID 1 dies, the kernel kills
+/// the rest of its namespace.
+fn wait_for_child(
+    child: Pid,
+    signals: &SignalFd,
+    mut queue: Option<&mut MessageQueue>,
+    verbose: bool,
+) -> Result<Outcome> {
+    let mut received = None;
+    loop {
+        if let Some(queue) = queue.as_deref_mut() {
+            if wait_for_message_or_signal(queue, signals)? {
+                queue.receive()?;
+                continue;
+            }
+        }
+        let info = match signals.read_signal() {
+            Ok(Some(info)) => info,
+            Ok(None) | Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno).context("failed to read the signalfd"),
+        };
+        let signal = Signal::try_from(info.ssi_signo as i32)
+            .with_context(|| format!("unknown signal number {}", info.ssi_signo))?;
+
+        if signal == Signal::SIGCHLD {
+            if let Some(status) = reap_children(child)? {
+                if let Some(queue) = queue {
+                    queue.finish()?;
+                }
+                return Ok(Outcome { status, received });
+            }
+            continue;
+        }
+        verbose!(verbose, "parent: received {signal}, killing the child");
+        received.get_or_insert(signal);
+        match kill(child, Signal::SIGKILL) {
+            Ok(()) | Err(Errno::ESRCH) => {}
+            Err(errno) => return Err(errno).context(format!("failed to kill child {child}")),
+        }
+    }
+}
+
+/// Reaps every child that has ended. One SIGCHLD can stand for several,
+/// since the orphans that this subreaper inherits end here too. Returns
+/// the status of `child` once it has ended.
+fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
+    loop {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
+            Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return Ok(None),
+            Ok(status) if status.pid() == Some(child) => return Ok(Some(status)),
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(errno).context("failed to wait for the child"),
+        }
+    }
+}
+
+/// Kills and reaps whatever the command left running. They are this
+/// process's children now, because it is their subreaper. In a PID
+/// namespace the kernel has already killed them when the child, its PID 1,
+/// ended; without one, this is what ends them.
+fn kill_leftovers(verbose: bool) -> Result<()> {
+    let children_file = format!("/proc/self/task/{}/children", getpid());
+    loop {
+        let listed = std::fs::read_to_string(&children_file)
+            .with_context(|| format!("failed to read {children_file}"))?;
+        let leftovers: Vec<Pid> = listed
+            .split_whitespace()
+            .filter_map(|pid| pid.parse().ok().map(Pid::from_raw))
+            .collect();
+        if leftovers.is_empty() {
+            return Ok(());
+        }
+        for pid in &leftovers {
+            verbose!(verbose, "parent: killing leftover process {pid}");
+            // ESRCH: it ended in the meantime, and the waitpid below reaps it.
+            let _ = kill(*pid, Signal::SIGKILL);
+        }
+        for pid in leftovers {
+            match waitpid(pid, Some(WaitPidFlag::__WALL)) {
+                Ok(_) | Err(Errno::ECHILD) => {}
+                Err(errno) => return Err(errno).context(format!("failed to reap process {pid}")),
+            }
+        }
+    }
+}
+
+/// Turns the child's end into this tool's exit status, as a shell does:
+/// the exit status itself, or 128 plus the number of the killing signal.
+fn report(outcome: Outcome, verbose: bool) -> u8 {
+    if let Some(signal) = outcome.received {
+        verbose!(verbose, "parent: exiting after {signal}");
+        return 128 + signal as u8;
+    }
+    match outcome.status {
+        WaitStatus::Exited(_, code) => {
+            verbose!(verbose, "parent: child exited with status {code}");
+            code as u8
+        }
+        WaitStatus::Signaled(_, signal, _) => {
+            verbose!(verbose, "parent: child was killed by {signal}");
+            128 + signal as u8
+        }
+        other => {
+            eprintln!("error: unexpected wait status of the child: {other:?}");
+            EXIT_TOOL_FAILURE
+        }
+    }
+}
