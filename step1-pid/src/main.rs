@@ -39,6 +39,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Pid, execve, getpid, pipe2, read, write};
 
+// ANCHOR: constants
 /// Exit status when this tool fails, rather than the command. Container
 /// runtimes such as Docker and Podman use 125 in the same way.
 const EXIT_TOOL_FAILURE: u8 = 125;
@@ -75,7 +76,9 @@ Creating namespaces needs root (CAP_SYS_ADMIN). The command starts with a
 clean environment: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
 HOME=/root, and TERM if the caller has it. When the command exits, whatever
 it left running is killed.";
+// ANCHOR_END: constants
 
+// ANCHOR: args
 /// Run a command in new Linux namespaces (step 1: PID namespace).
 #[derive(Debug, Parser)]
 #[command(after_help = EXIT_STATUS_HELP)]
@@ -92,7 +95,9 @@ struct Args {
     #[arg(trailing_var_arg = true, value_name = "CMD")]
     command: Vec<OsString>,
 }
+// ANCHOR_END: args
 
+// ANCHOR: verbose
 /// Prints a progress line on stderr when `-v` is given. Stderr is not
 /// buffered, so each line is written at once and none is lost when the
 /// child replaces itself with the command.
@@ -103,7 +108,9 @@ macro_rules! verbose {
         }
     };
 }
+// ANCHOR_END: verbose
 
+// ANCHOR: main
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
@@ -114,7 +121,9 @@ fn main() -> ExitCode {
         }
     }
 }
+// ANCHOR_END: main
 
+// ANCHOR: run
 /// Runs the command in a cloned child and returns the exit status to pass on.
 fn run(args: &Args) -> Result<u8> {
     let flags = namespace_flags(args);
@@ -162,7 +171,9 @@ fn run(args: &Args) -> Result<u8> {
     kill_leftovers(args.verbose)?;
     Ok(status)
 }
+// ANCHOR_END: run
 
+// ANCHOR: flags
 /// Returns the `CLONE_NEW*` flags that the options ask for.
 fn namespace_flags(args: &Args) -> CloneFlags {
     let mut flags = CloneFlags::empty();
@@ -180,7 +191,9 @@ fn describe_flags(flags: CloneFlags) -> String {
     let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();
     names.join(" | ")
 }
+// ANCHOR_END: flags
 
+// ANCHOR: privileges
 /// Fails before anything is created unless this process may create the
 /// namespaces. That needs `CAP_SYS_ADMIN`: root has it, and so does root
 /// inside a user namespace (`unshare --map-root-user`).
@@ -207,7 +220,9 @@ fn has_capability(capability: u32) -> Result<bool> {
         .with_context(|| format!("invalid CapEff value {:?} in /proc/self/status", hex.trim()))?;
     Ok(effective & (1 << capability) != 0)
 }
+// ANCHOR_END: privileges
 
+// ANCHOR: signals
 /// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
@@ -231,7 +246,9 @@ fn block_signals() -> Result<(SignalFd, SigSet)> {
         .context("failed to create a signalfd")?;
     Ok((signals, original_mask))
 }
+// ANCHOR_END: signals
 
+// ANCHOR: config
 /// Everything the child needs, prepared by the parent before the clone so
 /// that the child does little more than system calls.
 #[derive(Debug)]
@@ -271,7 +288,9 @@ impl ChildConfig {
         })
     }
 }
+// ANCHOR_END: config
 
+// ANCHOR: gate
 /// A pipe that holds the child back until the parent has finished its side
 /// of the setup, which also keeps the `-v` output in a fixed order.
 #[derive(Debug)]
@@ -315,7 +334,9 @@ impl StartGate {
         }
     }
 }
+// ANCHOR_END: gate
 
+// ANCHOR: stack
 /// The child's stack: a mapping of its own, with a guard page at the low
 /// end so that an overflow faults instead of overwriting other memory.
 #[derive(Debug)]
@@ -376,7 +397,9 @@ impl Drop for ChildStack {
         }
     }
 }
+// ANCHOR_END: stack
 
+// ANCHOR: child
 /// The child's entry point: sets up the namespaces from inside, then
 /// executes the command. Returns the child's exit status only on failure,
 /// or with status 0 when there is no command.
@@ -403,7 +426,9 @@ fn prepare_child(config: &ChildConfig, gate: &mut StartGate) -> Result<()> {
     verbose!(config.verbose, "child: my PID is {}", getpid());
     Ok(())
 }
+// ANCHOR_END: child
 
+// ANCHOR: exec
 /// Executes the command. Returns only when that fails, with the exit
 /// status to report, or with 0 when no command was given.
 fn execute_command(config: &ChildConfig) -> u8 {
@@ -505,7 +530,9 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
         }
     }
 }
+// ANCHOR_END: exec
 
+// ANCHOR: wait
 /// How the run ended: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
@@ -558,7 +585,9 @@ fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
         }
     }
 }
+// ANCHOR_END: wait
 
+// ANCHOR: leftovers
 /// Kills and reaps whatever the command left running. They are this
 /// process's children now, because it is their subreaper. In a PID
 /// namespace the kernel has already killed them when the child, its PID 1,
@@ -588,7 +617,9 @@ fn kill_leftovers(verbose: bool) -> Result<()> {
         }
     }
 }
+// ANCHOR_END: leftovers
 
+// ANCHOR: report
 /// Turns the child's end into this tool's exit status, as a shell does:
 /// the exit status itself, or 128 plus the number of the killing signal.
 fn report(outcome: Outcome, verbose: bool) -> u8 {
@@ -611,3 +642,4 @@ fn report(outcome: Outcome, verbose: bool) -> u8 {
         }
     }
 }
+// ANCHOR_END: report

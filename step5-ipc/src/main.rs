@@ -41,6 +41,7 @@ use nix::sys::stat::Mode;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Pid, execve, getpid, pipe2, read, sethostname, write};
 
+// ANCHOR: constants
 /// Exit status when this tool fails, rather than the command. Container
 /// runtimes such as Docker and Podman use 125 in the same way.
 const EXIT_TOOL_FAILURE: u8 = 125;
@@ -91,7 +92,9 @@ Creating namespaces needs root (CAP_SYS_ADMIN). The command starts with a
 clean environment: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
 HOME=/root, and TERM if the caller has it. When the command exits, whatever
 it left running is killed.";
+// ANCHOR_END: constants
 
+// ANCHOR: args
 /// Run a command in new Linux namespaces (step 5: PID, mount, UTS, network and IPC namespaces).
 #[derive(Debug, Parser)]
 #[command(after_help = EXIT_STATUS_HELP)]
@@ -126,7 +129,9 @@ struct Args {
     #[arg(trailing_var_arg = true, value_name = "CMD")]
     command: Vec<OsString>,
 }
+// ANCHOR_END: args
 
+// ANCHOR: verbose
 /// Whether the message queue demo puts the child in a new IPC namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum IpcChoice {
@@ -144,7 +149,9 @@ macro_rules! verbose {
         }
     };
 }
+// ANCHOR_END: verbose
 
+// ANCHOR: main
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
@@ -155,7 +162,9 @@ fn main() -> ExitCode {
         }
     }
 }
+// ANCHOR_END: main
 
+// ANCHOR: run
 /// Runs the command in a cloned child and returns the exit status to pass on.
 fn run(args: &Args) -> Result<u8> {
     let flags = namespace_flags(args);
@@ -211,7 +220,9 @@ fn run(args: &Args) -> Result<u8> {
     kill_leftovers(args.verbose)?;
     Ok(status)
 }
+// ANCHOR_END: run
 
+// ANCHOR: flags
 /// Returns the `CLONE_NEW*` flags that the options ask for.
 fn namespace_flags(args: &Args) -> CloneFlags {
     let mut flags = CloneFlags::empty();
@@ -256,7 +267,9 @@ fn describe_flags(flags: CloneFlags) -> String {
     let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();
     names.join(" | ")
 }
+// ANCHOR_END: flags
 
+// ANCHOR: privileges
 /// Fails before anything is created unless this process may create the
 /// namespaces. That needs `CAP_SYS_ADMIN`: root has it, and so does root
 /// inside a user namespace (`unshare --map-root-user`).
@@ -283,7 +296,9 @@ fn has_capability(capability: u32) -> Result<bool> {
         .with_context(|| format!("invalid CapEff value {:?} in /proc/self/status", hex.trim()))?;
     Ok(effective & (1 << capability) != 0)
 }
+// ANCHOR_END: privileges
 
+// ANCHOR: signals
 /// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
@@ -307,7 +322,9 @@ fn block_signals() -> Result<(SignalFd, SigSet)> {
         .context("failed to create a signalfd")?;
     Ok((signals, original_mask))
 }
+// ANCHOR_END: signals
 
+// ANCHOR: config
 /// Everything the child needs, prepared by the parent before the clone so
 /// that the child does little more than system calls.
 #[derive(Debug)]
@@ -358,7 +375,9 @@ impl ChildConfig {
         })
     }
 }
+// ANCHOR_END: config
 
+// ANCHOR: gate
 /// A pipe that holds the child back until the parent has finished its side
 /// of the setup, which also keeps the `-v` output in a fixed order.
 #[derive(Debug)]
@@ -402,7 +421,9 @@ impl StartGate {
         }
     }
 }
+// ANCHOR_END: gate
 
+// ANCHOR: stack
 /// The child's stack: a mapping of its own, with a guard page at the low
 /// end so that an overflow faults instead of overwriting other memory.
 #[derive(Debug)]
@@ -463,7 +484,9 @@ impl Drop for ChildStack {
         }
     }
 }
+// ANCHOR_END: stack
 
+// ANCHOR: child
 /// The child's entry point: sets up the namespaces from inside, then
 /// executes the command. Returns the child's exit status only on failure,
 /// or with status 0 when there is no command.
@@ -545,7 +568,9 @@ fn mount_proc(verbose: bool) -> Result<()> {
     verbose!(verbose, "child: mounted a new proc on /proc");
     Ok(())
 }
+// ANCHOR_END: child
 
+// ANCHOR: exec
 /// Opens the parent's message queue, reads one line from stdin and sends
 /// it. A queue belongs to the IPC namespace it was created in, so in a new
 /// IPC namespace the name is not found. That is what the demo shows: the
@@ -716,7 +741,9 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
         }
     }
 }
+// ANCHOR_END: exec
 
+// ANCHOR: wait
 /// The parent's side of the message queue demo. Dropping it closes the
 /// queue and removes its name.
 #[derive(Debug)]
@@ -911,7 +938,9 @@ fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
         }
     }
 }
+// ANCHOR_END: wait
 
+// ANCHOR: leftovers
 /// Kills and reaps whatever the command left running. They are this
 /// process's children now, because it is their subreaper. In a PID
 /// namespace the kernel has already killed them when the child, its PID 1,
@@ -941,7 +970,9 @@ fn kill_leftovers(verbose: bool) -> Result<()> {
         }
     }
 }
+// ANCHOR_END: leftovers
 
+// ANCHOR: report
 /// Turns the child's end into this tool's exit status, as a shell does:
 /// the exit status itself, or 128 plus the number of the killing signal.
 fn report(outcome: Outcome, verbose: bool) -> u8 {
@@ -964,3 +995,4 @@ fn report(outcome: Outcome, verbose: bool) -> u8 {
         }
     }
 }
+// ANCHOR_END: report
