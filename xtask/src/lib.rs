@@ -1,0 +1,76 @@
+//! Support for the workspace's cross-crate tests: where the built binaries
+//! of the steps and of `binlibdepcp` are.
+//!
+//! Cargo gives a test the path of a binary only when both are in the same
+//! package (`CARGO_BIN_EXE_<name>`). The tests here run the binaries of
+//! seven packages, so they build each one once with `cargo build` and take
+//! it from the target folder.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Package names of the six steps, in order.
+pub const STEPS: [&str; 6] = [
+    "step1-pid",
+    "step2-mnt",
+    "step3-uts",
+    "step4-net",
+    "step5-ipc",
+    "step6-chroot",
+];
+
+/// Returns the path of the workspace binary `name` (a step or
+/// `binlibdepcp`), built with the same profile as the running test. The
+/// first call for a name runs `cargo build` for its package.
+///
+/// # Panics
+///
+/// Panics when `cargo build` fails, with its exit status: the tests cannot
+/// run without the binary.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let folder = target_folder();
+    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let built = built.get_or_insert_with(HashSet::new);
+    if !built.contains(name) {
+        build_binary(name, &folder);
+        built.insert(name.to_string());
+    }
+    folder.join(name)
+}
+
+/// Returns the folder that holds this profile's binaries: the folder above
+/// the running test binary's `deps` folder.
+fn target_folder() -> PathBuf {
+    let test_binary = std::env::current_exe().expect("the path of the running test is unknown");
+    test_binary
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test binary is not in a target/<profile>/deps folder")
+        .to_path_buf()
+}
+
+/// Runs `cargo build` for the package and binary `name` with the profile
+/// that built `folder`.
+fn build_binary(name: &str, folder: &Path) {
+    let profile = folder
+        .file_name()
+        .and_then(|profile| profile.to_str())
+        .expect("the target profile folder has no name");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "--package", name, "--bin", name]);
+    match profile {
+        "debug" => {}
+        "release" => {
+            build.arg("--release");
+        }
+        other => {
+            build.args(["--profile", other]);
+        }
+    }
+    let status = build.status().expect("failed to start cargo build");
+    assert!(status.success(), "cargo build of {name} failed with {status}");
+}
