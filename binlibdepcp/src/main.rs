@@ -1,1 +1,297 @@
-fn main() {}
+//! `binlibdepcp`: copies programs, their ELF interpreter and every shared
+//! library the glibc loader would load for them into a folder, at the same
+//! absolute paths, so that `chroot TARGET PROGRAM` works.
+//!
+//! Run `binlibdepcp /bin/sh /bin/ls /tmp/jail`, then `chroot /tmp/jail /bin/sh`.
+//! `--list` prints the dependency tree and the rule that found each library
+//! instead of copying. This file only parses the command line and prints;
+//! the search and the copying live in the library crate. Programs that load
+//! more with `dlopen` (NSS modules, plugins) need those copied by hand.
+
+use anyhow::{Context, Result};
+use binlibdepcp::cache::{LdSoCache, parse_ld_so_cache};
+use binlibdepcp::jail::{Action, Jail};
+use binlibdepcp::profile::LoaderProfile;
+use binlibdepcp::resolve::{LoadTree, Outcome, SearchConfig, resolve_program};
+use clap::Parser;
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The loader cache the jail gets: a copy of the host's. Every library found
+/// through it on the host is copied to the same path, and an entry whose
+/// file is absent makes the loader fall back to the default folders, so the
+/// copy resolves in the jail exactly as on the host. Running `ldconfig -r`
+/// on the jail instead would drop entries for folders listed only in the
+/// host's /etc/ld.so.conf, and libraries found there would go missing.
+const HOST_CACHE: &str = "/etc/ld.so.cache";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "binlibdepcp",
+    version,
+    about = "Copy programs with their ELF interpreter and shared libraries into a chroot folder",
+    override_usage = "binlibdepcp [OPTIONS] BINARY... TARGET\n       binlibdepcp --list [OPTIONS] BINARY...",
+    after_help = "Libraries are found as the x86_64 glibc loader finds them, without running the \
+program. Files keep their absolute paths under TARGET; symlinks on the way become symlinks.\n\n\
+Exit status:\n  0  every file was found (and copied)\n  1  a library is missing or a program or \
+file could not be read or copied; nothing is copied when a library is missing\n  2  invalid command line"
+)]
+struct Cli {
+    /// Keep files that already exist in TARGET and report them as SKIPPED
+    #[arg(short = 'n', long)]
+    no_clobber: bool,
+
+    /// Also print each symlink and the rule that found each library
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+
+    /// Print errors only
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Print the dependency tree with the rule that found each library and copy nothing; every PATH is a BINARY
+    #[arg(short, long)]
+    list: bool,
+
+    /// Search these folders (separated by ':' or ';') where the loader searches LD_LIBRARY_PATH;
+    /// the program then needs the same LD_LIBRARY_PATH inside the jail
+    #[arg(long, value_name = "FOLDERS")]
+    library_path: Option<OsString>,
+
+    /// Ignore /etc/ld.so.cache, like `ld.so --inhibit-cache`, and copy no cache into TARGET
+    #[arg(long)]
+    inhibit_cache: bool,
+
+    /// Programs to copy, then the target folder
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("binlibdepcp: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode> {
+    let (binaries, target) = split_paths(cli);
+    let cache = if cli.inhibit_cache {
+        None
+    } else {
+        load_cache(cli.quiet)
+    };
+    let config = SearchConfig {
+        profile: LoaderProfile::detect(),
+        cache,
+        library_path: cli.library_path.clone().map(OsStringExt::into_vec),
+    };
+    let trees = binaries
+        .iter()
+        .map(|binary| resolve_program(binary, &config).map_err(anyhow::Error::from))
+        .collect::<Result<Vec<_>>>()?;
+    if cli.list {
+        trees.iter().for_each(print_tree);
+        return Ok(exit_for(&trees));
+    }
+    if trees.iter().any(|tree| tree.missing().next().is_some()) {
+        trees.iter().for_each(print_missing);
+        eprintln!(
+            "binlibdepcp: error: missing libraries, nothing copied: install them or pass --library-path"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let target = target.expect("copy mode has a target");
+    copy_all(cli, &trees, &target)?;
+    if !cli.quiet {
+        trees.iter().for_each(warn_about_origin);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Splits the positional paths; outside `--list` the last one is TARGET and
+/// at least one BINARY must come before it.
+fn split_paths(cli: &Cli) -> (Vec<PathBuf>, Option<PathBuf>) {
+    if cli.list {
+        return (cli.paths.clone(), None);
+    }
+    if cli.paths.len() < 2 {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        command
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "a TARGET folder is required after the BINARY paths (or use --list)",
+            )
+            .exit();
+    }
+    let mut binaries = cli.paths.clone();
+    let target = binaries.pop();
+    (binaries, target)
+}
+
+/// Reads the host cache; a damaged cache is ignored, as the loader ignores it.
+fn load_cache(quiet: bool) -> Option<LdSoCache> {
+    let data = std::fs::read(HOST_CACHE).ok()?;
+    match parse_ld_so_cache(&data) {
+        Ok(cache) => Some(cache),
+        Err(err) => {
+            if !quiet {
+                eprintln!("binlibdepcp: warning: ignoring {HOST_CACHE}: {err}");
+            }
+            None
+        }
+    }
+}
+
+fn exit_for(trees: &[LoadTree]) -> ExitCode {
+    if trees.iter().any(|tree| tree.missing().next().is_some()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Copies every file of every tree, then the cache, and prints progress.
+fn copy_all(cli: &Cli, trees: &[LoadTree], target: &Path) -> Result<()> {
+    let mut jail = Jail::open(target, cli.no_clobber)?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen = HashSet::new();
+    for path in trees.iter().flat_map(LoadTree::files) {
+        if seen.insert(path.clone()) {
+            files.push(path);
+        }
+    }
+    if !cli.inhibit_cache && Path::new(HOST_CACHE).exists() {
+        files.push(PathBuf::from(HOST_CACHE));
+    }
+    let (mut copied, mut skipped, mut linked) = (0, 0, 0);
+    for file in &files {
+        let progress = jail.reproduce(file).with_context(|| {
+            format!(
+                "failed to copy {} into {}",
+                file.display(),
+                target.display()
+            )
+        })?;
+        for entry in progress {
+            let line = match &entry.action {
+                Action::Copied => (copied += 1, "OK".to_string()).1,
+                Action::Skipped => (skipped += 1, "SKIPPED".to_string()).1,
+                Action::Linked(text) => (linked += 1, format!("LINK -> {}", text.display())).1,
+            };
+            let is_link = matches!(entry.action, Action::Linked(_));
+            if !cli.quiet && (cli.verbose || !is_link) {
+                println!("{} : {line}", entry.path.display());
+            }
+        }
+    }
+    if !cli.quiet {
+        println!(
+            "{copied} files copied, {skipped} skipped, {linked} symlinks into {}",
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// Prints the tree: each library under the object that loaded it first.
+fn print_tree(tree: &LoadTree) {
+    for program in &tree.programs[..tree.programs.len() - 1] {
+        println!("{} (#! script)", program.display());
+    }
+    let kind = if tree.is_static { " (static)" } else { "" };
+    println!("{}{kind}", tree.executable.display());
+    if let Some(interpreter) = tree.objects.get(1) {
+        println!("    {} (PT_INTERP)", interpreter.path.display());
+    }
+    print_children(tree, 0, 1, &mut HashSet::new());
+}
+
+fn print_children(tree: &LoadTree, object: usize, depth: usize, shown: &mut HashSet<usize>) {
+    let indent = "    ".repeat(depth);
+    for dependency in tree.dependencies.iter().filter(|d| d.requester == object) {
+        let name = String::from_utf8_lossy(&dependency.name);
+        match &dependency.outcome {
+            Outcome::Found {
+                object: found,
+                rule,
+                path,
+            } => {
+                println!("{indent}{name} => {} ({rule})", path.display());
+                if shown.insert(*found) {
+                    print_children(tree, *found, depth + 1, shown);
+                }
+            }
+            Outcome::AlreadyLoaded { object: loaded } => {
+                let path = tree.objects[*loaded].path.display();
+                println!("{indent}{name} => {path} (already loaded)");
+            }
+            Outcome::Missing { tried, error } => {
+                println!("{indent}{name} => not found");
+                print_tried(&indent, tried, error.as_deref());
+            }
+        }
+    }
+}
+
+fn print_tried(indent: &str, tried: &[binlibdepcp::resolve::SearchStep], error: Option<&str>) {
+    for step in tried {
+        let folders: Vec<String> = step
+            .folders
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        println!("{indent}    tried {}: {}", step.rule, folders.join(", "));
+    }
+    if let Some(error) = error {
+        println!("{indent}    loader error: {error}");
+    }
+}
+
+/// Prints each missing library with the object that needed it.
+fn print_missing(tree: &LoadTree) {
+    for dependency in tree.missing() {
+        let requester = tree.objects[dependency.requester].path.display();
+        let name = String::from_utf8_lossy(&dependency.name);
+        eprintln!("{name}: not found, needed by {requester}");
+        if let Outcome::Missing { tried, error } = &dependency.outcome {
+            for step in tried {
+                let folders: Vec<String> = step
+                    .folders
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect();
+                eprintln!("    tried {}: {}", step.rule, folders.join(", "));
+            }
+            if let Some(error) = error {
+                eprintln!("    loader error: {error}");
+            }
+        }
+    }
+}
+
+/// Warns when the executable's own search lists use `$ORIGIN`: the loader
+/// reads it from /proc/self/exe, so /proc must be mounted in the jail.
+fn warn_about_origin(tree: &LoadTree) {
+    let Some(main) = tree.objects.first() else {
+        return;
+    };
+    let lists = [main.info.rpath.as_deref(), main.info.runpath.as_deref()];
+    let uses_origin = lists
+        .iter()
+        .flatten()
+        .any(|list| list.windows(7).any(|w| w == b"$ORIGIN" || w == b"${ORIGI"));
+    if uses_origin && !tree.is_static {
+        eprintln!(
+            "binlibdepcp: warning: {} uses $ORIGIN: mount /proc inside the jail, or the loader cannot expand it",
+            main.path.display()
+        );
+    }
+}
