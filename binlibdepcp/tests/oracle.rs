@@ -69,7 +69,10 @@ fn our_listing(tree: &LoadTree) -> BTreeSet<String> {
         .collect();
     for dependency in &tree.dependencies {
         if let Outcome::Missing { .. } = dependency.outcome {
-            objects.insert(format!("missing:{}", String::from_utf8_lossy(&dependency.name)));
+            objects.insert(format!(
+                "missing:{}",
+                String::from_utf8_lossy(&dependency.name)
+            ));
         }
     }
     objects
@@ -105,5 +108,9 @@ fn libraries_match_loader_listing() {
     }
     let agreeing = programs.len() - differences.len();
     println!("agreement: {agreeing} of {}", programs.len());
-    assert!(differences.is_empty(), "disagreements:\n{}", differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "disagreements:\n{}",
+        differences.join("\n")
+    );
 }
