@@ -287,3 +287,61 @@ fn read_string(strtab: &[u8], offset: u64) -> Result<Vec<u8>, ElfError> {
     let end = tail.iter().position(|&b| b == 0).ok_or_else(bad)?;
     Ok(tail[..end].to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_program_reads() {
+        let data = std::fs::read("/bin/ls").unwrap();
+        assert_eq!(identify(&data), Identity::Loadable);
+        let info = read_dynamic_info(&data).unwrap();
+        assert_eq!(
+            info.interpreter.as_deref(),
+            Some(&b"/lib64/ld-linux-x86-64.so.2"[..])
+        );
+        assert!(info.needed.iter().any(|name| name == b"libc.so.6"));
+    }
+
+    #[test]
+    fn identity_of_other_files() {
+        let mut header = vec![0u8; 64];
+        header[..4].copy_from_slice(&elf::ELFMAG);
+        header[4] = 1;
+        assert_eq!(identify(&header), Identity::WrongClass);
+        assert_eq!(
+            identify(b"#!/bin/sh\n"),
+            Identity::Rejected("invalid ELF header".into())
+        );
+        assert_eq!(
+            identify(b"\x7fELF\x02"),
+            Identity::Rejected("file too short".into())
+        );
+        let mut aarch64 = std::fs::read("/bin/ls").unwrap();
+        aarch64[18] = 183;
+        assert_eq!(identify(&aarch64), Identity::WrongMachine(183));
+    }
+
+    #[test]
+    fn damaged_elf_never_panics() {
+        let original = std::fs::read("/lib/x86_64-linux-gnu/libz.so.1").unwrap();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for cut in (0..2048).step_by(7) {
+            let _ = read_dynamic_info(&original[..cut.min(original.len())]);
+        }
+        for _ in 0..2000 {
+            let mut damaged = original.clone();
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Most damage goes to the headers, where the offsets are.
+                let index = (state as usize) % damaged.len().min(4096);
+                damaged[index] = (state >> 40) as u8;
+            }
+            identify(&damaged);
+            let _ = read_dynamic_info(&damaged);
+        }
+    }
+}

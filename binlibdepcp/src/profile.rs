@@ -194,3 +194,97 @@ fn legacy_platform(intel: bool, has: &dyn Fn(&[&str]) -> bool) -> (String, u64) 
     }
     (platform.unwrap_or("x86_64").into(), bits)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn flags(names: &str) -> HashSet<String> {
+        names.split_whitespace().map(String::from).collect()
+    }
+
+    const V4: &str = "cx16 lahf_lm popcnt pni sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm \
+                      movbe xsave avx512f avx512bw avx512cd avx512dq avx512vl";
+
+    #[test]
+    fn intel_v4_subdirs_in_loader_order() {
+        let profile = LoaderProfile::from_cpu("GenuineIntel", &flags(V4));
+        assert_eq!(profile.platform, "haswell");
+        let subdirs = profile.search_subdirs();
+        // The order glibc 2.36 prints with LD_DEBUG=libs on such a CPU.
+        let expected = [
+            "glibc-hwcaps/x86-64-v4",
+            "glibc-hwcaps/x86-64-v3",
+            "glibc-hwcaps/x86-64-v2",
+            "tls/haswell/avx512_1/x86_64",
+            "tls/haswell/avx512_1",
+            "tls/haswell/x86_64",
+            "tls/haswell",
+            "tls/avx512_1/x86_64",
+            "tls/avx512_1",
+            "tls/x86_64",
+            "tls",
+            "haswell/avx512_1/x86_64",
+            "haswell/avx512_1",
+            "haswell/x86_64",
+            "haswell",
+            "avx512_1/x86_64",
+            "avx512_1",
+            "x86_64",
+            "",
+        ];
+        assert_eq!(subdirs, expected);
+    }
+
+    #[test]
+    fn amd_has_no_legacy_platform() {
+        let profile = LoaderProfile::from_cpu("AuthenticAMD", &flags(V4));
+        assert_eq!(profile.platform, "x86_64");
+        assert_eq!(profile.platform_bit(), None);
+        assert_eq!(
+            profile.search_subdirs()[3..],
+            ["tls/x86_64", "tls", "x86_64", ""]
+        );
+    }
+
+    #[test]
+    fn baseline_cpu_has_no_hwcaps() {
+        let profile = LoaderProfile::from_cpu("GenuineIntel", &flags("cx16 popcnt"));
+        assert!(profile.glibc_hwcaps.is_empty());
+        assert_eq!(profile.isa_level(), 1);
+    }
+
+    /// Compares the built-in values with what the host loader prints.
+    #[test]
+    fn host_loader_help_matches() {
+        let output = Command::new(INTERPRETER)
+            .arg("--help")
+            .output()
+            .expect("run ld.so --help");
+        let help = String::from_utf8_lossy(&output.stdout);
+        let profile = LoaderProfile::detect();
+        let system: Vec<&str> = help
+            .lines()
+            .filter_map(|line| line.trim().strip_suffix(" (system search path)"))
+            .collect();
+        assert_eq!(system, DEFAULT_DIRS);
+        let hwcaps: Vec<&str> = help
+            .lines()
+            .filter(|line| line.contains("(supported, searched)") && line.contains("x86-64-v"))
+            .filter_map(|line| line.split_whitespace().next())
+            .collect();
+        assert_eq!(hwcaps, profile.glibc_hwcaps);
+        let platform_line = format!("{} (AT_PLATFORM; supported, searched)", profile.platform);
+        assert!(
+            help.contains(&platform_line),
+            "ld.so --help lacks {platform_line}"
+        );
+        for name in &profile.legacy_hwcap_names {
+            assert!(
+                help.contains(&format!("  {name} (supported, searched)")),
+                "{name}"
+            );
+        }
+    }
+}

@@ -119,3 +119,69 @@ pub fn split_search_list(text: &[u8], separators: &[u8], values: &TokenValues) -
     }
     folders
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(origin: Option<&'static [u8]>) -> TokenValues<'static> {
+        TokenValues {
+            origin,
+            platform: "haswell",
+            lib: "lib/x86_64-linux-gnu",
+        }
+    }
+
+    fn expand(text: &str, origin: Option<&'static [u8]>) -> Option<String> {
+        expand_tokens(text.as_bytes(), &values(origin)).map(|b| String::from_utf8(b).unwrap())
+    }
+
+    #[test]
+    fn both_spellings_expand() {
+        let origin = Some(&b"/opt/app/bin"[..]);
+        assert_eq!(
+            expand("$ORIGIN/../lib", origin).unwrap(),
+            "/opt/app/bin/../lib"
+        );
+        assert_eq!(
+            expand("${ORIGIN}/../lib", origin).unwrap(),
+            "/opt/app/bin/../lib"
+        );
+        assert_eq!(
+            expand("/usr/$LIB/$PLATFORM", None).unwrap(),
+            "/usr/lib/x86_64-linux-gnu/haswell"
+        );
+        assert_eq!(
+            expand("/x/${LIB}abc", None).unwrap(),
+            "/x/lib/x86_64-linux-gnuabc"
+        );
+    }
+
+    #[test]
+    fn token_needs_word_boundary() {
+        assert_eq!(expand("/x/$LIBabc", None).unwrap(), "/x/$LIBabc");
+        assert_eq!(expand("/x/$ORIGIN_1", Some(b"/o")).unwrap(), "/x/$ORIGIN_1");
+        assert_eq!(expand("/x/${LIB", None).unwrap(), "/x/${LIB");
+        assert_eq!(expand("/x/$HOME/$", None).unwrap(), "/x/$HOME/$");
+    }
+
+    #[test]
+    fn unknown_origin_drops_element() {
+        assert_eq!(expand("$ORIGIN/lib", None), None);
+        let list = split_search_list(b"$ORIGIN/lib:/b", b":", &values(None));
+        assert_eq!(list, vec![b"/b".to_vec()]);
+    }
+
+    #[test]
+    fn search_list_normalized() {
+        let list = split_search_list(b"/a//::/b:/a/;rel", b":", &values(None));
+        assert_eq!(
+            list,
+            vec![b"/a".to_vec(), b"/b".to_vec(), b"/a/;rel".to_vec()]
+        );
+        let list = split_search_list(b"/a;/b:/", b":;", &values(None));
+        assert_eq!(list, vec![b"/a".to_vec(), b"/b".to_vec(), b"/".to_vec()]);
+        let list = split_search_list(b"lib", b":", &values(None));
+        assert_eq!(list, vec![b"/lib".to_vec()]);
+    }
+}

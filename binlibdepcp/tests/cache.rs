@@ -15,7 +15,11 @@ use tempfile::TempDir;
 
 /// Returns the (soname, path) pairs `ldconfig -p` prints, in order.
 fn ldconfig_listing(args: &[&str]) -> Vec<(String, String)> {
-    let output = Command::new("ldconfig").args(args).arg("-p").output().expect("run ldconfig -p");
+    let output = Command::new("ldconfig")
+        .args(args)
+        .arg("-p")
+        .output()
+        .expect("run ldconfig -p");
     assert!(output.status.success(), "ldconfig -p failed");
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -35,7 +39,10 @@ fn our_listing(cache: &LdSoCache) -> Vec<(String, String)> {
         .map(|entry| {
             let key = cache.key(entry).expect("valid key");
             let value = cache.value(entry).expect("valid value");
-            (String::from_utf8_lossy(key).into_owned(), String::from_utf8_lossy(value).into_owned())
+            (
+                String::from_utf8_lossy(key).into_owned(),
+                String::from_utf8_lossy(value).into_owned(),
+            )
         })
         .collect()
 }
@@ -64,7 +71,10 @@ fn host_cache_matches_ldconfig() {
 /// A temporary root with libraries in a default folder, a glibc-hwcaps
 /// subfolder and a folder named in etc/ld.so.conf.
 fn cache_root() -> TempDir {
-    let root = tempfile::Builder::new().prefix("binlibdepcp-cache").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("binlibdepcp-cache")
+        .tempdir()
+        .unwrap();
     let lib = root.path().join("usr/lib/x86_64-linux-gnu");
     let hwcaps = lib.join("glibc-hwcaps/x86-64-v3");
     let extra = root.path().join("opt/extra");
@@ -84,7 +94,17 @@ fn build_cache(root: &Path, format: &str) -> LdSoCache {
     let name = format!("/{format}.cache");
     let root_arg = root.display().to_string();
     let status = Command::new("ldconfig")
-        .args(["-r", &root_arg, "-X", "-c", format, "-C", &name, "-f", "/etc/ld.so.conf"])
+        .args([
+            "-r",
+            &root_arg,
+            "-X",
+            "-c",
+            format,
+            "-C",
+            &name,
+            "-f",
+            "/etc/ld.so.conf",
+        ])
         .status()
         .expect("run ldconfig");
     assert!(status.success(), "ldconfig -c {format} failed");
@@ -107,8 +127,16 @@ fn ldconfig_formats_parse() {
         let listed = ldconfig_listing(&["-r", &root_arg, "-C", &format!("/{name}.cache")]);
         assert_eq!(our_listing(&cache), listed, "entries of the {name} cache");
         let extra = cache.lookup(b"libpcre2-8.so.0", &profile_v4());
-        assert_eq!(extra, Some(&b"/opt/extra/libpcre2-8.so.0"[..]), "{name} cache");
-        assert_eq!(cache.lookup(b"libnothere.so.1", &profile_v4()), None, "{name} cache");
+        assert_eq!(
+            extra,
+            Some(&b"/opt/extra/libpcre2-8.so.0"[..]),
+            "{name} cache"
+        );
+        assert_eq!(
+            cache.lookup(b"libnothere.so.1", &profile_v4()),
+            None,
+            "{name} cache"
+        );
     }
 }
 
@@ -119,10 +147,18 @@ fn ldconfig_hwcaps_entry_preferred() {
     let plain_path = &b"/usr/lib/x86_64-linux-gnu/libz.so.1"[..];
     for name in ["new", "compat"] {
         let cache = build_cache(root.path(), name);
-        assert_eq!(cache.lookup(b"libz.so.1", &profile_v4()), Some(hwcaps_path), "{name}");
+        assert_eq!(
+            cache.lookup(b"libz.so.1", &profile_v4()),
+            Some(hwcaps_path),
+            "{name}"
+        );
         let mut v2_only = profile_v4();
         v2_only.glibc_hwcaps = vec!["x86-64-v2".into()];
-        assert_eq!(cache.lookup(b"libz.so.1", &v2_only), Some(plain_path), "{name} on a v2 CPU");
+        assert_eq!(
+            cache.lookup(b"libz.so.1", &v2_only),
+            Some(plain_path),
+            "{name} on a v2 CPU"
+        );
     }
 }
 
@@ -192,14 +228,32 @@ fn hand_built_cache_priorities() {
     let data = new_cache(&entries, &["x86-64-v2", "x86-64-v4", "x86-64-v3"]);
     let cache = parse_ld_so_cache(&data).unwrap();
     let profile = profile_v4();
-    assert_eq!(cache.lookup(b"libz.so.1", &profile), Some(&b"/v4/libz.so.1"[..]));
-    assert_eq!(cache.lookup(b"liby.so.1", &profile), Some(&b"/haswell/liby.so.1"[..]));
-    assert_eq!(cache.lookup(b"libx.so.9", &profile), Some(&b"/libx.so.9"[..]));
-    assert_eq!(cache.lookup(b"libx.so.10", &profile), Some(&b"/libx.so.10"[..]));
+    assert_eq!(
+        cache.lookup(b"libz.so.1", &profile),
+        Some(&b"/v4/libz.so.1"[..])
+    );
+    assert_eq!(
+        cache.lookup(b"liby.so.1", &profile),
+        Some(&b"/haswell/liby.so.1"[..])
+    );
+    assert_eq!(
+        cache.lookup(b"libx.so.9", &profile),
+        Some(&b"/libx.so.9"[..])
+    );
+    assert_eq!(
+        cache.lookup(b"libx.so.10", &profile),
+        Some(&b"/libx.so.10"[..])
+    );
 
     let amd = LoaderProfile::from_cpu("AuthenticAMD", &HashSet::new());
-    assert_eq!(cache.lookup(b"libz.so.1", &amd), Some(&b"/plain/libz.so.1"[..]));
-    assert_eq!(cache.lookup(b"liby.so.1", &amd), Some(&b"/plain/liby.so.1"[..]));
+    assert_eq!(
+        cache.lookup(b"libz.so.1", &amd),
+        Some(&b"/plain/libz.so.1"[..])
+    );
+    assert_eq!(
+        cache.lookup(b"liby.so.1", &amd),
+        Some(&b"/plain/liby.so.1"[..])
+    );
 }
 
 #[test]
