@@ -355,6 +355,9 @@ impl LdSoCache {
                 best = Some(value);
                 continue;
             }
+            // NOTE: `osversion` is not compared with the running kernel: the
+            // ABI notes ldconfig records (3.2.0 for libc) are older than any
+            // kernel that runs these programs.
             if !legacy_hwcap_usable(entry.hwcap, profile) {
                 continue;
             }
@@ -365,6 +368,9 @@ impl LdSoCache {
 
     /// Returns the rank of an extension entry's subfolder among the usable
     /// glibc-hwcaps subfolders (1 is best), or 0 when it is not usable.
+    ///
+    /// NOTE: the ISA level check follows glibc 2.33's dl-cache.h from memory
+    /// and was only run with level 0, the value ldconfig 2.36 writes.
     fn hwcaps_priority(&self, entry: &CacheEntry, profile: &LoaderProfile) -> usize {
         let level = ((entry.hwcap >> 32) & HWCAP_ISA_LEVEL_MASK) as usize;
         if level > profile.isa_level() {

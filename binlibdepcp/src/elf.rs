@@ -21,7 +21,7 @@ const EHDR64_SIZE: usize = 64;
 /// Size of an `Elf64_Phdr`, the only `e_phentsize` the x86_64 loader accepts.
 const PHDR64_SIZE: u16 = 56;
 
-/// How the x86_64 glibc loader treats a file it opens as a library candidate.
+/// The x86_64 glibc loader's verdict on a file it opens as a library candidate.
 ///
 /// glibc 2.36 `open_verify` in elf/dl-load.c skips a file of the other ELF
 /// class or another machine and goes on searching, but stops the whole load
@@ -122,8 +122,8 @@ fn check_ident_fields(ident: &[u8]) -> Option<&'static str> {
     let abiversion = ident[8];
     // glibc accepts ELFOSABI_SYSV (0) with ABI version 0 and ELFOSABI_GNU (3) with a
     // version below LIBC_ABI_MAX.
-    // NOTE: LIBC_ABI_MAX is taken as 3 here (its glibc 2.36 x86_64 value as
-    // far as known); a file with GNU ABI version 3 or more is rejected.
+    // NOTE: LIBC_ABI_MAX is assumed to be 3, not read from glibc 2.36's
+    // source. A file with GNU ABI version 3 or more is rejected here.
     let abi_ok = match osabi {
         0 => abiversion == 0,
         3 => abiversion < 3,

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The loader cache the jail gets: a copy of the host's. Every library found
-/// through it on the host is copied to the same path, and an entry whose
-/// file is absent makes the loader fall back to the default folders, so the
-/// copy resolves in the jail exactly as on the host. Running `ldconfig -r`
+/// through it on the host is copied to the same path. An entry whose file is
+/// absent makes the loader fall back to the default folders. So the copy
+/// resolves in the jail exactly as on the host. Running `ldconfig -r`
 /// on the jail instead would drop entries for folders listed only in the
 /// host's /etc/ld.so.conf, and libraries found there would go missing.
 const HOST_CACHE: &str = "/etc/ld.so.cache";

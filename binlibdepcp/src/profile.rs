@@ -4,8 +4,8 @@
 //!
 //! The built-in values are those of Debian 12's glibc 2.36 (see
 //! `/lib64/ld-linux-x86-64.so.2 --help`, sections "Shared library search
-//! path" and "Subdirectories of glibc-hwcaps directories"); a test compares
-//! them with that output so a different host fails loudly. The CPU-dependent
+//! path" and "Subdirectories of glibc-hwcaps directories"). A test compares
+//! them with that output, so a different host fails loudly. The CPU-dependent
 //! parts are read from the `flags` and `vendor_id` lines of /proc/cpuinfo,
 //! which the kernel already clears for features it does not enable.
 //! Other architectures and other loaders (musl, glibc 2.37 and later, which
@@ -171,8 +171,8 @@ fn isa_level(has: &dyn Fn(&[&str]) -> bool) -> usize {
 }
 
 /// Returns `$PLATFORM` and the legacy hwcap bits as glibc 2.36
-/// sysdeps/x86/cpu-features.c sets them: only Intel CPUs get `haswell`,
-/// `xeon_phi` or `avx512_1`; others keep the kernel's `x86_64`.
+/// sysdeps/x86/cpu-features.c sets them. Only Intel CPUs get `haswell`,
+/// `xeon_phi` or `avx512_1`, and others keep the kernel's `x86_64`.
 fn legacy_platform(intel: bool, has: &dyn Fn(&[&str]) -> bool) -> (String, u64) {
     let mut bits = HWCAP_X86_64;
     if !intel {

@@ -8,11 +8,14 @@
 //! 1. a name already loaded (as a path, a requested name or a `DT_SONAME`)
 //!    is reused, not searched;
 //! 2. a name with a slash is a path, with tokens expanded;
-//! 3. otherwise: `DT_RPATH` of the requesting object, then of the object
-//!    that loaded it and so on up to the executable, unless the requesting
-//!    object has `DT_RUNPATH`; `LD_LIBRARY_PATH`; `DT_RUNPATH` of the
-//!    requesting object only; /etc/ld.so.cache; the default folders. The
-//!    last two are skipped for a requester with `DF_1_NODEFLIB`.
+//! 3. otherwise, in this order:
+//!    - `DT_RPATH` of the requesting object, then of the object that loaded
+//!      it and so on up to the executable, unless the requesting object has
+//!      `DT_RUNPATH`,
+//!    - `LD_LIBRARY_PATH`,
+//!    - `DT_RUNPATH` of the requesting object only,
+//!    - /etc/ld.so.cache and the default folders, both skipped for a
+//!      requester with `DF_1_NODEFLIB`.
 //!
 //! Inside each folder the glibc-hwcaps and legacy hwcap subfolders are tried
 //! first. A found file that is the same file (device and inode) as a loaded
@@ -39,7 +42,7 @@ const MAX_SCRIPT_DEPTH: usize = 4;
 /// program comes close).
 const MAX_OBJECTS: usize = 4096;
 
-/// How a library was found.
+/// The rule that found a library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
     /// The program's `PT_INTERP`.
@@ -231,7 +234,7 @@ fn read_program(path: &Path) -> Result<Vec<u8>, ProgramError> {
     })
 }
 
-/// Words an I/O error and a fix for the usual cases.
+/// Describes an I/O error, with a fix for the usual cases.
 pub fn describe(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file or folder: check the path".into(),
@@ -284,25 +287,25 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn read_executable(path: &Path, data: &[u8]) -> Result<DynamicInfo, ProgramError> {
-    let shown = path.display();
+    let name = path.display();
     match elf::identify(data) {
         Identity::Loadable => {}
         Identity::WrongClass | Identity::WrongMachine(_) => {
             return Err(ProgramError(format!(
-                "unsupported program {shown}: not an x86_64 ELF file: only x86_64 glibc programs are handled"
+                "unsupported program {name}: not an x86_64 ELF file: only x86_64 glibc programs are handled"
             )));
         }
         Identity::Rejected(reason) if data.starts_with(b"\x7fELF") => {
-            return Err(ProgramError(format!("invalid ELF file {shown}: {reason}")));
+            return Err(ProgramError(format!("invalid ELF file {name}: {reason}")));
         }
         Identity::Rejected(_) => {
             return Err(ProgramError(format!(
-                "unsupported program {shown}: neither an ELF file nor a #! script"
+                "unsupported program {name}: neither an ELF file nor a #! script"
             )));
         }
     }
     elf::read_dynamic_info(data)
-        .map_err(|err| ProgramError(format!("invalid ELF file {shown}: {err}")))
+        .map_err(|err| ProgramError(format!("invalid ELF file {name}: {err}")))
 }
 
 /// Fills `tree` for the ELF executable at `tree.executable`.

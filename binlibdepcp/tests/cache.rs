@@ -1,6 +1,6 @@
 //! Checks the ld.so.cache parser against `ldconfig -p` for the host cache
 //! and for caches written by `ldconfig -c old|new|compat`, and its lookup
-//! against hand-built caches whose hwcap rules have one right answer.
+//! against hand-built caches where the hwcap rules allow one result only.
 //!
 //! ldconfig runs with `-r` on a temporary root, because without it ldconfig
 //! rewrites the host's /var/cache/ldconfig/aux-cache even with `-C` and `-i`.
@@ -68,7 +68,7 @@ fn host_cache_matches_ldconfig() {
     assert_eq!(our_listing(&cache), ldconfig_listing(&[]));
 }
 
-/// A temporary root with libraries in a default folder, a glibc-hwcaps
+/// Creates a temporary root with libraries in a default folder, a glibc-hwcaps
 /// subfolder and a folder named in etc/ld.so.conf.
 fn cache_root() -> TempDir {
     let root = tempfile::Builder::new()

@@ -1,4 +1,4 @@
-//! Compares binlibdepcp's search with the host loader's own answer,
+//! Compares binlibdepcp's search with the host loader's own output,
 //! `/lib64/ld-linux-x86-64.so.2 --list FILE`, for every dynamically linked
 //! program in /usr/bin and /usr/sbin.
 //!
