@@ -108,6 +108,9 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    if cli.verbose {
+        trees.iter().for_each(print_tree);
+    }
     let target = target.expect("copy mode has a target");
     copy_all(cli, &trees, &target)?;
     if !cli.quiet {

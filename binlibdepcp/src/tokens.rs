@@ -6,6 +6,7 @@
 //! with `chroot`, which runs the program in normal mode.
 
 use crate::profile::LoaderProfile;
+use std::collections::HashSet;
 
 /// Values substituted for `$ORIGIN`, `$PLATFORM` and `$LIB`.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +101,7 @@ pub fn expand_tokens(text: &[u8], values: &TokenValues) -> Option<Vec<u8>> {
 /// folder that `chroot` gives the program.
 pub fn split_search_list(text: &[u8], separators: &[u8], values: &TokenValues) -> Vec<Vec<u8>> {
     let mut folders: Vec<Vec<u8>> = Vec::new();
+    let mut seen = HashSet::new();
     for element in text.split(|b| separators.contains(b)) {
         let Some(mut folder) = expand_tokens(element, values) else {
             continue;
@@ -113,7 +115,7 @@ pub fn split_search_list(text: &[u8], separators: &[u8], values: &TokenValues) -
         if !folder.starts_with(b"/") {
             folder.insert(0, b'/');
         }
-        if !folders.contains(&folder) {
+        if seen.insert(folder.clone()) {
             folders.push(folder);
         }
     }
