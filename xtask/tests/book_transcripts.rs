@@ -5,8 +5,8 @@
 //! expected exit status, and the lines after it are the expected stdout and
 //! stderr, merged. `[..]` in an expected line matches any text within the
 //! line, and a line `...` matches any number of lines. trycmd runs the
-//! blocks; this file only builds the steps and tells trycmd where every
-//! program is.
+//! blocks; this file only builds the steps and registers the path of every
+//! program with it.
 //!
 //! The transcripts create namespaces, so they need root. The test prints
 //! that it skipped them, and why, when it runs as another user.
@@ -24,7 +24,7 @@ use std::time::Duration;
 /// Programs of the host that transcripts may run, besides the steps and
 /// `binlibdepcp`. The exercise scripts also need `ping` (Debian package
 /// iputils-ping), `cut`, `sleep` and `kill`. trycmd
-/// skips a command whose program it was not told about, so the test first
+/// skips a command whose program is not registered, so the test first
 /// checks that each transcript command names a step or one of these.
 const HOST_PROGRAMS: &[&str] = &[
     "cat", "findmnt", "hostname", "ip", "ls", "nsenter", "ps", "readlink", "setpriv", "sh",
