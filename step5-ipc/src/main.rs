@@ -946,9 +946,11 @@ fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
 /// namespace the kernel has already killed them when the child, its PID 1,
 /// ended; without one, this is what ends them.
 fn kill_leftovers(verbose: bool) -> Result<()> {
-    let children_file = format!("/proc/self/task/{}/children", getpid());
+    // thread-self, not a path with getpid(): in a PID namespace whose /proc
+    // is still the host's, getpid() is not this process's PID in that /proc.
+    let children_file = "/proc/thread-self/children";
     loop {
-        let listed = std::fs::read_to_string(&children_file)
+        let listed = std::fs::read_to_string(children_file)
             .with_context(|| format!("failed to read {children_file}"))?;
         let leftovers: Vec<Pid> = listed
             .split_whitespace()

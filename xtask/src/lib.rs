@@ -32,7 +32,9 @@ pub const STEPS: [&str; 6] = [
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
     let folder = target_folder();
-    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let built = built.get_or_insert_with(HashSet::new);
     if !built.contains(name) {
         build_binary(name, &folder);
@@ -72,5 +74,8 @@ fn build_binary(name: &str, folder: &Path) {
         }
     }
     let status = build.status().expect("failed to start cargo build");
-    assert!(status.success(), "cargo build of {name} failed with {status}");
+    assert!(
+        status.success(),
+        "cargo build of {name} failed with {status}"
+    );
 }

@@ -1,0 +1,1224 @@
+//! Runs the six steps' binaries against the real kernel and checks every
+//! namespace each step has, from both sides: the effect inside, and no
+//! effect on the host.
+//!
+//! Most tests need root, as the steps do. Without root they print why they
+//! were skipped and pass. Each test cleans up what it creates: the mounts
+//! live in mount namespaces that end with the test, and files stay in the
+//! test's temporary folder.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use xtask::{STEPS, binary};
+
+/// Longest time a run may take before the test calls it hung. Every run
+/// here ends in well under a second; the margin is for a loaded machine.
+const HANG_LIMIT: Duration = Duration::from_secs(30);
+
+/// The step that introduced each namespace option, as an index into STEPS.
+const PID_STEP: usize = 0;
+const MOUNT_STEP: usize = 1;
+const UTS_STEP: usize = 2;
+const NET_STEP: usize = 3;
+const IPC_STEP: usize = 4;
+const CHROOT_STEP: usize = 5;
+
+/// Returns the steps that have the option introduced by step `first`.
+fn steps_from(first: usize) -> &'static [&'static str] {
+    &STEPS[first..]
+}
+
+/// Returns true when running as root. Otherwise prints that `test` was
+/// skipped and why, so that a skip never looks like a pass.
+fn is_root(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("skipped {test}: it creates namespaces, which needs root");
+    }
+    root
+}
+
+/// Runs `step` with `args`, empty stdin, and waits for it.
+fn run(step: &str, args: &[&str]) -> Output {
+    run_with_stdin(step, args, b"")
+}
+
+/// Runs `step` with `args` and `input` on stdin, and waits for it.
+fn run_with_stdin(step: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(binary(step))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("failed to start {step}: {error}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("failed to write the step's stdin");
+    wait_for_output(child, step)
+}
+
+/// Waits for `child` and collects its output, killing it (by PID, since it
+/// is our own child) when it runs past HANG_LIMIT. Fails when its stdout or
+/// stderr stays open after it ended: a process it left behind holds them.
+fn wait_for_output(mut child: Child, what: &str) -> Output {
+    let (sender, receiver) = mpsc::channel();
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let stdout_sender = sender.clone();
+    std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let _ = stdout_sender.send((1, stdout.read_to_end(&mut buffer).map(|_| buffer)));
+    });
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let _ = sender.send((2, stderr.read_to_end(&mut buffer).map(|_| buffer)));
+    });
+
+    let status = wait_with_limit(&mut child, what);
+    let mut output = Output {
+        status,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    };
+    for _ in 0..2 {
+        let (stream, bytes) = receiver.recv_timeout(HANG_LIMIT).unwrap_or_else(|_| {
+            panic!("{what} ended, but a process it left holds its output open")
+        });
+        let bytes = bytes.expect("failed to read the output");
+        if stream == 1 {
+            output.stdout = bytes;
+        } else {
+            output.stderr = bytes;
+        }
+    }
+    output
+}
+
+/// Waits for `child`, killing it and failing the test when it runs past
+/// HANG_LIMIT.
+fn wait_with_limit(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + HANG_LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().expect("failed to wait for the child") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {HANG_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Describes a run for assertion messages.
+fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}
+
+/// Returns a temporary folder that other users may enter, for binaries
+/// that an unprivileged user runs.
+fn open_temp_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("failed to create a temporary folder");
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
+        .expect("failed to open up the temporary folder");
+    dir
+}
+
+/// Lists the PIDs of processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc")
+        .expect("failed to list /proc")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|byte| byte.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
+            if text(&cmdline).contains(marker) {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// Returns the mount points of this process's mount namespace.
+fn mount_points() -> Vec<String> {
+    let mountinfo = fs::read_to_string("/proc/self/mountinfo").expect("failed to read mountinfo");
+    let mut points: Vec<String> = mountinfo
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4).map(str::to_string))
+        .collect();
+    points.sort();
+    points
+}
+
+fn host_links() -> String {
+    let output = Command::new("ip")
+        .args(["-o", "link"])
+        .output()
+        .expect("failed to run ip");
+    text(&output.stdout)
+}
+
+fn host_hostname() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname").expect("failed to read the hostname")
+}
+
+// The command line, on every step.
+
+#[test]
+fn help_goes_to_stdout_and_exits_zero() {
+    for step in STEPS {
+        let output = run(step, &["-h"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(
+            text(&output.stdout).contains("Usage:"),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(
+            text(&output.stdout).contains("Exit status:"),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(output.stderr.is_empty(), "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn help_lists_only_options_reached() {
+    let options = ["-p", "-m", "-u <HOSTNAME>", "-n", "-i <no|yes>", "-c <DIR>"];
+    for (index, step) in STEPS.iter().enumerate() {
+        let help = text(&run(step, &["-h"]).stdout);
+        for (option_step, option) in options.iter().enumerate() {
+            let listed = help
+                .lines()
+                .any(|line| line.trim_start().starts_with(option));
+            assert_eq!(
+                listed,
+                option_step <= index,
+                "{step}: option {option} in\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_option_exits_two_with_usage() {
+    for step in STEPS {
+        let output = run(step, &["-x", "true"]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(
+            text(&output.stderr).contains("Usage:"),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(output.stdout.is_empty(), "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn parsing_stops_at_first_command_word() {
+    if !is_root("parsing_stops_at_first_command_word") {
+        return;
+    }
+    let script = r#"for word in "$@"; do printf '[%s]' "$word"; done"#;
+    for step in STEPS {
+        let args = ["-p", "sh", "-c", script, "sh", "-l", "-p", "", "a  b", "-h"];
+        let output = run(step, &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert_eq!(text(&output.stdout), "[-l][-p][][a  b][-h]", "{step}");
+    }
+}
+
+#[test]
+fn no_command_exits_zero() {
+    for step in STEPS {
+        let output = run(step, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+// Exit statuses, on every step.
+
+#[test]
+fn command_exit_status_passes_through() {
+    for step in STEPS {
+        let output = run(step, &["sh", "-c", "exit 42"]);
+        assert_eq!(
+            output.status.code(),
+            Some(42),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn command_killed_by_signal_gives_128_plus_n() {
+    for step in STEPS {
+        let output = run(step, &["sh", "-c", "kill -KILL $$"]);
+        assert_eq!(
+            output.status.code(),
+            Some(128 + 9),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn missing_command_exits_127_naming_it() {
+    for step in STEPS {
+        let output = run(step, &["no-such-command-here"]);
+        assert_eq!(
+            output.status.code(),
+            Some(127),
+            "{step}: {}",
+            describe(&output)
+        );
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("not found"), "{step}: {stderr}");
+        assert!(stderr.contains("no-such-command-here"), "{step}: {stderr}");
+    }
+}
+
+#[test]
+fn non_executable_file_exits_126() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("not-executable");
+    fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
+    for step in STEPS {
+        let output = run(step, &[script.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(126),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(text(&output.stderr).contains("not-executable"), "{step}");
+        assert!(output.stdout.is_empty(), "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn missing_interpreter_exits_127_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("orphan-script");
+    fs::write(&script, "#!/no/such/interpreter\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    for step in STEPS {
+        let output = run(step, &[script.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(127),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(
+            text(&output.stderr).contains("interpreter"),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn child_environment_is_clean() {
+    for step in STEPS {
+        let output = Command::new(binary(step))
+            .arg("env")
+            .env("LEAKED_FROM_CALLER", "1")
+            .env("TERM", "xterm-test")
+            .output()
+            .unwrap();
+        let mut lines: Vec<String> = text(&output.stdout).lines().map(str::to_string).collect();
+        lines.sort();
+        let expected = [
+            "HOME=/root",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "TERM=xterm-test",
+        ];
+        assert_eq!(lines, expected, "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn child_gets_only_standard_descriptors() {
+    if !is_root("child_gets_only_standard_descriptors") {
+        return;
+    }
+    for step in STEPS {
+        // The shell opens descriptors 7 and 8 without close-on-exec, so the
+        // step inherits them; the command must not.
+        let script = format!(
+            r#"exec 7</dev/null 8>/dev/null; exec {} sh -c 'ls /proc/$$/fd'"#,
+            binary(step).display()
+        );
+        let output = Command::new("bash").args(["-c", &script]).output().unwrap();
+        assert_eq!(
+            text(&output.stdout),
+            "0\n1\n2\n",
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+// Privileges.
+
+#[test]
+fn unprivileged_run_fails_before_cloning() {
+    if !is_root("unprivileged_run_fails_before_cloning") {
+        return;
+    }
+    let dir = open_temp_dir();
+    for step in STEPS {
+        let copy = dir.path().join(step);
+        fs::copy(binary(step), &copy).unwrap();
+        let output = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .arg(&copy)
+            .args(["-v", "-p", "true"])
+            .output()
+            .expect("failed to run setpriv");
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(125),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert!(stderr.contains("CAP_SYS_ADMIN"), "{step}: {stderr}");
+        assert!(
+            stderr.contains("unshare --map-root-user"),
+            "{step}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("cloning"),
+            "{step} cloned anyway: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn steps_run_rootless_in_user_namespace() {
+    if !is_root("steps_run_rootless_in_user_namespace") {
+        return;
+    }
+    let dir = open_temp_dir();
+    for step in STEPS {
+        let copy = dir.path().join(step);
+        fs::copy(binary(step), &copy).unwrap();
+        let output = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .args(["unshare", "--map-root-user"])
+            .arg(&copy)
+            .args(["-p", "sh", "-c", "echo $$"])
+            .output()
+            .expect("failed to run setpriv");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert_eq!(text(&output.stdout), "1\n", "{step}: {}", describe(&output));
+    }
+}
+
+// The PID namespace, on every step.
+
+#[test]
+fn pid_namespace_child_is_pid_1() {
+    if !is_root("pid_namespace_child_is_pid_1") {
+        return;
+    }
+    for step in steps_from(PID_STEP) {
+        let output = run(step, &["-p", "sh", "-c", "echo $$"]);
+        assert_eq!(text(&output.stdout), "1\n", "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn without_pid_option_child_keeps_host_pid() {
+    for step in STEPS {
+        let output = run(step, &["sh", "-c", "echo $$"]);
+        let pid: u32 = text(&output.stdout).trim().parse().expect("a PID");
+        assert_ne!(pid, 1, "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn verbose_lines_come_from_both_sides_in_order() {
+    if !is_root("verbose_lines_come_from_both_sides_in_order") {
+        return;
+    }
+    for step in STEPS {
+        let output = run(step, &["-v", "-p", "true"]);
+        let stderr = text(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        let position = |prefix: &str| {
+            lines
+                .iter()
+                .position(|line| line.starts_with(prefix))
+                .unwrap_or_else(|| panic!("{step}: no line starting {prefix:?} in\n{stderr}"))
+        };
+        let child_pid = position("parent: child PID is ");
+        let child_side = position("child: my PID is 1");
+        let executing = position("child: executing [\"true\"]");
+        let exited = position("parent: child exited with status 0");
+        assert!(child_pid < child_side, "{step}: order in\n{stderr}");
+        assert!(child_side < executing, "{step}: order in\n{stderr}");
+        assert!(executing < exited, "{step}: order in\n{stderr}");
+    }
+}
+
+/// Starts `step` with `args`, waits until the command prints a line, then
+/// sends `signal` to the step and checks that the run ends with 128 plus
+/// the signal's number and that no process with `marker` is left.
+fn check_signal_ends_run(step: &str, args: &[&str], signal: i32, marker: &str) {
+    let mut child = Command::new(binary(step))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n", "{step}: the command did not start");
+    assert!(
+        !processes_with(marker).is_empty(),
+        "{step}: the sleep did not start"
+    );
+
+    // SAFETY: kill only sends a signal, to the step that this test started.
+    let sent = unsafe { libc::kill(child.id() as i32, signal) };
+    assert_eq!(sent, 0, "failed to send signal {signal} to {step}");
+    let status = wait_with_limit(&mut child, step);
+
+    assert_eq!(
+        status.code(),
+        Some(128 + signal),
+        "{step} after signal {signal}"
+    );
+    let left = processes_with(marker);
+    assert!(
+        left.is_empty(),
+        "{step} left processes {left:?} after signal {signal}"
+    );
+}
+
+#[test]
+fn signals_end_run_when_pid_1_ignores_them() {
+    if !is_root("signals_end_run_when_pid_1_ignores_them") {
+        return;
+    }
+    for (index, step) in steps_from(PID_STEP).iter().enumerate() {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            let marker = format!("1000{index}{signal}.5");
+            let script = format!(r#"trap "" INT TERM HUP; sleep {marker} & echo ready; wait"#);
+            check_signal_ends_run(step, &["-p", "sh", "-c", &script], signal, &marker);
+        }
+    }
+}
+
+#[test]
+fn signals_end_run_and_orphans_without_pid_namespace() {
+    for (index, step) in STEPS.iter().enumerate() {
+        let marker = format!("2000{index}.5");
+        // The shell starts a sleep in the background and exits at once, so
+        // the sleep is orphaned while the run goes on in the second sleep.
+        let script = format!(r#"sh -c 'sleep {marker} & echo ready; sleep {marker}'"#);
+        check_signal_ends_run(step, &["sh", "-c", &script], libc::SIGTERM, &marker);
+    }
+}
+
+#[test]
+fn leftover_processes_are_killed_at_exit() {
+    for (index, step) in STEPS.iter().enumerate() {
+        let marker = format!("3000{index}.5");
+        let script = format!("sleep {marker} & exit 0");
+        let output = run(step, &["sh", "-c", &script]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        let left = processes_with(&marker);
+        assert!(left.is_empty(), "{step} left {left:?} running");
+    }
+}
+
+// The mount namespace, from step 2 on.
+
+#[test]
+fn mount_namespace_ps_sees_only_namespace() {
+    if !is_root("mount_namespace_ps_sees_only_namespace") {
+        return;
+    }
+    for step in steps_from(MOUNT_STEP) {
+        let output = run(step, &["-p", "-m", "ps", "-e", "-o", "pid=,comm="]);
+        let processes: Vec<String> = text(&output.stdout)
+            .lines()
+            .map(|line| line.trim().to_string())
+            .collect();
+        assert_eq!(processes, ["1 ps"], "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn pid_namespace_alone_shows_host_processes() {
+    if !is_root("pid_namespace_alone_shows_host_processes") {
+        return;
+    }
+    // The trap that step 2 fixes: without a new /proc, ps lists the host.
+    let output = run(STEPS[PID_STEP], &["-p", "ps", "-e", "-o", "pid="]);
+    let count = text(&output.stdout).lines().count();
+    assert!(
+        count > 1,
+        "ps listed only {count} process: {}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn mount_namespace_leaves_host_mounts_unchanged() {
+    if !is_root("mount_namespace_leaves_host_mounts_unchanged") {
+        return;
+    }
+    for step in steps_from(MOUNT_STEP) {
+        let before = mount_points();
+        let output = run(
+            step,
+            &[
+                "-p",
+                "-m",
+                "sh",
+                "-c",
+                "grep -c ' /proc ' /proc/self/mountinfo",
+            ],
+        );
+        let after = mount_points();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        // Inside: the host's /proc and the new one stacked on it.
+        assert_eq!(text(&output.stdout), "2\n", "{step}: {}", describe(&output));
+        assert_eq!(before, after, "{step} changed the host's mount table");
+    }
+}
+
+/// Runs `inner` in a throwaway mount namespace whose `/` is shared, as on
+/// a systemd host, and returns what it printed after `inner` ran: whether
+/// the folder `target` is a mount point there.
+fn shared_host_sees_mount_at(target: &Path, inner: &str) -> String {
+    let script = format!(
+        "mount --make-rshared / && {inner} && if mountpoint -q {target}; \
+         then echo leaked; else echo contained; fi",
+        target = target.display()
+    );
+    let output = Command::new("unshare")
+        .args(["--mount", "--propagation", "unchanged", "sh", "-c", &script])
+        .output()
+        .expect("failed to run unshare");
+    assert!(output.status.success(), "{}", describe(&output));
+    text(&output.stdout)
+}
+
+#[test]
+fn mount_namespace_does_not_propagate_to_shared_host() {
+    if !is_root("mount_namespace_does_not_propagate_to_shared_host") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path();
+
+    // The control: a mount namespace that keeps the shared propagation
+    // leaks its mounts, so the check below can tell a leak from none.
+    let control = format!(
+        "unshare --mount --propagation unchanged mount -t tmpfs none {}",
+        target.display()
+    );
+    assert_eq!(shared_host_sees_mount_at(target, &control), "leaked\n");
+
+    for step in steps_from(MOUNT_STEP) {
+        let inner = format!(
+            "{} -p -m mount -t tmpfs none {}",
+            binary(step).display(),
+            target.display()
+        );
+        assert_eq!(
+            shared_host_sees_mount_at(target, &inner),
+            "contained\n",
+            "{step}"
+        );
+    }
+}
+
+// The UTS namespace, from step 3 on.
+
+#[test]
+fn uts_namespace_sets_hostname_inside_only() {
+    if !is_root("uts_namespace_sets_hostname_inside_only") {
+        return;
+    }
+    for step in steps_from(UTS_STEP) {
+        let before = host_hostname();
+        let output = run(step, &["-u", "ns-test-box", "hostname"]);
+        assert_eq!(
+            text(&output.stdout),
+            "ns-test-box\n",
+            "{step}: {}",
+            describe(&output)
+        );
+        assert_eq!(
+            host_hostname(),
+            before,
+            "{step} changed the host's hostname"
+        );
+    }
+}
+
+#[test]
+fn uts_namespace_rejects_invalid_hostnames() {
+    let too_long = "a".repeat(65);
+    let longest = "b".repeat(64);
+    for step in steps_from(UTS_STEP) {
+        for invalid in ["", too_long.as_str()] {
+            let output = run(step, &["-v", "-u", invalid, "true"]);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{step} {invalid:?}: {}",
+                describe(&output)
+            );
+            let stderr = text(&output.stderr);
+            assert!(stderr.contains("hostname"), "{step}: {stderr}");
+            assert!(
+                !stderr.contains("cloning"),
+                "{step} cloned anyway: {stderr}"
+            );
+        }
+        if is_root("uts_namespace_rejects_invalid_hostnames (64 bytes)") {
+            let output = run(step, &["-u", &longest, "hostname"]);
+            assert_eq!(text(&output.stdout), format!("{longest}\n"), "{step}");
+        }
+    }
+}
+
+// The network namespace, from step 4 on.
+
+#[test]
+fn network_namespace_has_only_lo() {
+    if !is_root("network_namespace_has_only_lo") {
+        return;
+    }
+    for step in steps_from(NET_STEP) {
+        let before = host_links();
+        let output = run(step, &["-n", "ip", "-o", "link"]);
+        let links: Vec<&str> = text(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split(':').nth(1))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|name| if name == "lo" { "lo" } else { "other" })
+            .collect();
+        assert_eq!(links, ["lo"], "{step}: {}", describe(&output));
+        assert!(
+            text(&output.stdout).contains("state DOWN"),
+            "{step}: lo is not down"
+        );
+        assert_eq!(host_links(), before, "{step} changed the host's links");
+    }
+}
+
+// The IPC namespace and the message queue demo, from step 5 on.
+
+/// Lists the message queues of this IPC namespace whose names start with
+/// `prefix`, by mounting an mqueue filesystem in a throwaway mount
+/// namespace (this machine's /dev/mqueue may not be mounted).
+fn queues_named(prefix: &str) -> Vec<String> {
+    let output = Command::new("unshare")
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            "mount -t mqueue none /mnt && ls /mnt",
+        ])
+        .output()
+        .expect("failed to run unshare");
+    assert!(output.status.success(), "{}", describe(&output));
+    text(&output.stdout)
+        .lines()
+        .filter(|name| name.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn ipc_no_delivers_message() {
+    for step in steps_from(IPC_STEP) {
+        let output = run_with_stdin(step, &["-i", "no"], b"hello there\nrest\n");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert_eq!(
+            text(&output.stdout),
+            "parent: received from the child: hello there\n",
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn ipc_leaves_rest_of_stdin_for_command() {
+    for step in steps_from(IPC_STEP) {
+        let output = run_with_stdin(step, &["-i", "no", "cat"], b"first\nsecond\nthird\n");
+        let stdout = text(&output.stdout);
+        assert!(
+            stdout.contains("received from the child: first\n"),
+            "{step}: {stdout}"
+        );
+        assert!(stdout.contains("second\nthird\n"), "{step}: {stdout}");
+    }
+}
+
+#[test]
+fn ipc_yes_cannot_see_queue() {
+    if !is_root("ipc_yes_cannot_see_queue") {
+        return;
+    }
+    for step in steps_from(IPC_STEP) {
+        let output = run_with_stdin(step, &["-i", "yes"], b"hello\n");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+        assert_eq!(
+            text(&output.stdout),
+            "parent: the child ended without sending a message\n",
+            "{step}: {}",
+            describe(&output)
+        );
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("does not exist in this IPC namespace"),
+            "{step}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn ipc_yes_returns_while_stdin_stays_open() {
+    if !is_root("ipc_yes_returns_while_stdin_stays_open") {
+        return;
+    }
+    for step in steps_from(IPC_STEP) {
+        // stdin stays open: only the child's end tells the parent to stop.
+        let mut child = Command::new(binary(step))
+            .args(["-i", "yes"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let output = wait_for_output(child, step);
+        drop(stdin);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn ipc_runs_at_once_keep_messages_apart() {
+    for step in steps_from(IPC_STEP) {
+        let start = || {
+            Command::new(binary(step))
+                .args(["-v", "-i", "no"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let mut first = start();
+        let mut second = start();
+        // Both queues exist before either message is written.
+        second
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"to second\n")
+            .unwrap();
+        first
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"to first\n")
+            .unwrap();
+        let first = wait_for_output(first, step);
+        let second = wait_for_output(second, step);
+        assert_eq!(
+            text(&first.stdout),
+            "parent: received from the child: to first\n"
+        );
+        assert_eq!(
+            text(&second.stdout),
+            "parent: received from the child: to second\n"
+        );
+    }
+}
+
+#[test]
+fn ipc_queue_removed_after_runs_and_signals() {
+    if !is_root("ipc_queue_removed_after_runs_and_signals") {
+        return;
+    }
+    for step in steps_from(IPC_STEP) {
+        let mut child = Command::new(binary(step))
+            .args(["-v", "-i", "no"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let name = format!("mq-demo.{}", child.id());
+        // The child opens the queue, then waits for a line that never comes.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("child: opened message queue") {
+            line.clear();
+            assert_ne!(
+                stderr.read_line(&mut line).unwrap(),
+                0,
+                "{step} ended early"
+            );
+        }
+        assert_eq!(
+            queues_named(&name),
+            [name.clone()],
+            "{step}: no queue while running"
+        );
+
+        // SAFETY: kill only sends a signal, to the step that this test started.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        let status = wait_with_limit(&mut child, step);
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{step}");
+        assert!(queues_named(&name).is_empty(), "{step} left queue {name}");
+
+        for choice in ["no", "yes"] {
+            let output = run_with_stdin(step, &["-v", "-i", choice], b"x\n");
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{step}: {}",
+                describe(&output)
+            );
+            let stderr = text(&output.stderr);
+            let created = stderr
+                .lines()
+                .find_map(|line| line.strip_prefix("parent: created message queue \"/"))
+                .and_then(|rest| rest.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{step}: no queue name in\n{stderr}"));
+            assert!(
+                queues_named(created).is_empty(),
+                "{step} -i {choice} left {created}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ipc_stale_queue_does_not_break_next_run() {
+    if !is_root("ipc_stale_queue_does_not_break_next_run") {
+        return;
+    }
+    for step in steps_from(IPC_STEP) {
+        // In a new PID namespace the step is PID 1, so its queue is always
+        // "/mq-demo.1". The first run is killed and leaves that queue behind.
+        let step_path = binary(step);
+        let script = format!(
+            "{step} -i no & sleep 0.3; kill -KILL $!; wait; \
+             echo again | {step} -i no",
+            step = step_path.display()
+        );
+        let killed = Command::new("unshare")
+            .args(["--pid", "--fork", "sh", "-c", &script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = wait_for_output(killed, step);
+        // Later runs in this test get other names, so remove the stale one.
+        let cleanup = Command::new("unshare")
+            .args([
+                "--mount",
+                "sh",
+                "-c",
+                "mount -t mqueue none /mnt && rm -f /mnt/mq-demo.1",
+            ])
+            .status()
+            .unwrap();
+        assert!(cleanup.success());
+        assert!(
+            text(&output.stdout).contains("received from the child: again"),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+// The root directory, in step 6.
+
+/// Builds a jail with `sh`, `ls`, `cat` and `pwd`'s shell built-in, using
+/// binlibdepcp, and returns its folder.
+fn make_jail() -> tempfile::TempDir {
+    let jail = open_temp_dir();
+    let output = Command::new(binary("binlibdepcp"))
+        .args(["/bin/sh", "/bin/ls", "/bin/cat"])
+        .arg(jail.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "binlibdepcp failed: {}",
+        describe(&output)
+    );
+    jail
+}
+
+fn jail_arg(jail: &tempfile::TempDir) -> String {
+    jail.path()
+        .to_str()
+        .expect("a UTF-8 temporary path")
+        .to_string()
+}
+
+#[test]
+fn chroot_starts_in_new_root() {
+    if !is_root("chroot_starts_in_new_root") {
+        return;
+    }
+    let jail = make_jail();
+    fs::write(jail.path().join("marker"), "inside the jail\n").unwrap();
+    let step = STEPS[CHROOT_STEP];
+    let output = Command::new(binary(step))
+        .args([
+            "-c",
+            &jail_arg(&jail),
+            "/bin/sh",
+            "-c",
+            "pwd; cat /marker; ls /",
+        ])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let stdout = text(&output.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("/"), "{stdout}");
+    assert_eq!(lines.next(), Some("inside the jail"), "{stdout}");
+    assert!(stdout.contains("marker"), "{stdout}");
+}
+
+#[test]
+fn chroot_with_all_namespaces_runs_shell() {
+    if !is_root("chroot_with_all_namespaces_runs_shell") {
+        return;
+    }
+    let jail = make_jail();
+    let step = STEPS[CHROOT_STEP];
+    let before = mount_points();
+    let script = "echo pid $$; ls /proc/1/status; cat /proc/sys/kernel/hostname";
+    let args = [
+        "-p",
+        "-m",
+        "-u",
+        "jail",
+        "-n",
+        "-i",
+        "yes",
+        "-c",
+        &jail_arg(&jail),
+    ];
+    let output = run_with_stdin(
+        step,
+        &[&args[..], &["/bin/sh", "-c", script]].concat(),
+        b"x\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(
+        text(&output.stdout).lines().next(),
+        Some("pid 1"),
+        "{}",
+        describe(&output)
+    );
+    assert!(
+        text(&output.stdout).contains("/proc/1/status\njail\n"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(mount_points(), before, "the host's mount table changed");
+    let proc_in_jail = jail.path().join("proc");
+    assert!(
+        fs::read_dir(&proc_in_jail)
+            .map(|mut entries| entries.next().is_none())
+            .unwrap_or(true),
+        "{} is not empty on the host after the run",
+        proc_in_jail.display()
+    );
+}
+
+#[test]
+fn chroot_missing_command_hints_binlibdepcp() {
+    if !is_root("chroot_missing_command_hints_binlibdepcp") {
+        return;
+    }
+    let jail = make_jail();
+    let output = run(STEPS[CHROOT_STEP], &["-c", &jail_arg(&jail), "ps"]);
+    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("binlibdepcp"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn chroot_missing_loader_or_library_exits_127() {
+    if !is_root("chroot_missing_loader_or_library_exits_127") {
+        return;
+    }
+    let jail = make_jail();
+    let bin = jail.path().join("bin");
+    // A binary copied without its libraries: the loader is in the jail, but
+    // not libselinux, which ls needs and sh does not.
+    fs::copy("/bin/ls", bin.join("ls-no-libs")).unwrap();
+    let library = jail.path().join("lib/x86_64-linux-gnu/libselinux.so.1");
+    let _ = fs::remove_file(&library);
+    let usr_library = jail.path().join("usr/lib/x86_64-linux-gnu/libselinux.so.1");
+    let _ = fs::remove_file(&usr_library);
+    let output = run(
+        STEPS[CHROOT_STEP],
+        &["-c", &jail_arg(&jail), "/bin/ls-no-libs"],
+    );
+    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("binlibdepcp"),
+        "{}",
+        describe(&output)
+    );
+
+    // Without the ELF interpreter, execve itself fails with ENOENT.
+    let interpreter_less = open_temp_dir();
+    fs::create_dir(interpreter_less.path().join("bin")).unwrap();
+    fs::copy("/bin/true", interpreter_less.path().join("bin/true")).unwrap();
+    let output = run(
+        STEPS[CHROOT_STEP],
+        &["-c", &jail_arg(&interpreter_less), "/bin/true"],
+    );
+    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("interpreter"), "{stderr}");
+    assert!(stderr.contains("binlibdepcp"), "{stderr}");
+}
+
+#[test]
+fn chroot_rejects_missing_or_file_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let missing = dir.path().join("missing");
+    for path in [&file, &missing] {
+        let output = run(
+            STEPS[CHROOT_STEP],
+            &["-v", "-c", path.to_str().unwrap(), "true"],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {}",
+            path.display(),
+            describe(&output)
+        );
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(path.to_str().unwrap()), "{stderr}");
+        assert!(!stderr.contains("cloning"), "cloned anyway: {stderr}");
+    }
+}
