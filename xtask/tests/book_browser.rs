@@ -2,15 +2,17 @@
 //! would see: every chapter renders, the diffs are highlighted, and the
 //! search finds `CLONE_NEWNET`.
 //!
-//! The test reads the book that `cargo run -p xtask -- book-build` wrote to
-//! `book/book/`, from `file://` URLs, and needs the `chromium` executable
-//! (Debian package `chromium`). When either is missing it prints why it was
-//! skipped. `--dump-dom` prints the page after its scripts ran, so the
-//! checks see the output of highlight.js and of mdBook's search.
+//! The test renders the book with `mdbook build` into Cargo's temporary
+//! folder and reads it from `file://` URLs. It needs the `mdbook` and
+//! `chromium` executables (Debian package `chromium`). When either is
+//! missing it prints why it was skipped. `--dump-dom` prints the page after
+//! its scripts ran, so the checks see the output of highlight.js and of
+//! mdBook's search.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// Time, in virtual milliseconds, that Chromium lets the page's scripts
 /// run before it dumps the DOM. Virtual time advances as soon as the page
@@ -82,25 +84,51 @@ fn chapters() -> Vec<String> {
         .collect()
 }
 
-/// Returns the Chromium executable and the rendered book's folder, or
-/// `None` after printing why the test is skipped.
+/// Returns the Chromium executable and a freshly rendered book's folder,
+/// or `None` after printing why the test is skipped. The book is rendered
+/// once per test run into Cargo's temporary folder for integration tests,
+/// so that the check never reads a stale `book/book/`.
 fn browser_and_book() -> Option<(PathBuf, PathBuf)> {
+    static RENDERED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let Some(chromium) = find_chromium() else {
         report_skip("chromium is not on PATH: install the Debian package `chromium`");
         return None;
     };
-    let html = book_root().join("book");
-    if !html.join("index.html").is_file() {
-        report_skip(&format!(
-            "no rendered book in {}: run `cargo run -p xtask -- book-build` first",
-            html.display()
-        ));
-        return None;
+    match RENDERED.get_or_init(render_book) {
+        Ok(html) => Some((chromium, html.clone())),
+        Err(reason) => {
+            report_skip(reason);
+            None
+        }
     }
-    let html = html
+}
+
+/// Runs `mdbook build` into a folder of its own and returns that folder.
+fn render_book() -> Result<PathBuf, String> {
+    let html = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rendered-book");
+    let output = match Command::new("mdbook")
+        .arg("build")
+        .arg(book_root())
+        .arg("--dest-dir")
+        .arg(&html)
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            return Err(format!(
+                "mdbook could not be started ({error}): install it with \
+                 `cargo install --locked mdbook --version 0.5.4`"
+            ));
+        }
+    };
+    assert!(
+        output.status.success(),
+        "mdbook build failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(html
         .canonicalize()
-        .expect("the rendered book's path resolves");
-    Some((chromium, html))
+        .expect("the rendered book's path resolves"))
 }
 
 #[test]
