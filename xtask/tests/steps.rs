@@ -136,6 +136,16 @@ fn describe(output: &Output) -> String {
     )
 }
 
+/// Checks the exit status of a run of `step`, showing its output on failure.
+fn check_status(step: &str, output: &Output, expected: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "{step}: {}",
+        describe(output)
+    );
+}
+
 /// Returns a temporary folder that other users may enter, for binaries
 /// that an unprivileged user runs.
 fn open_temp_dir() -> tempfile::TempDir {
@@ -194,12 +204,7 @@ fn host_hostname() -> String {
 fn help_goes_to_stdout_and_exits_zero() {
     for step in STEPS {
         let output = run(step, &["-h"]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         assert!(
             text(&output.stdout).contains("Usage:"),
             "{step}: {}",
@@ -236,12 +241,7 @@ fn help_lists_only_options_reached() {
 fn unknown_option_exits_two_with_usage() {
     for step in STEPS {
         let output = run(step, &["-x", "true"]);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 2);
         assert!(
             text(&output.stderr).contains("Usage:"),
             "{step}: {}",
@@ -260,12 +260,7 @@ fn parsing_stops_at_first_command_word() {
     for step in STEPS {
         let args = ["-p", "sh", "-c", script, "sh", "-l", "-p", "", "a  b", "-h"];
         let output = run(step, &args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         assert_eq!(text(&output.stdout), "[-l][-p][][a  b][-h]", "{step}");
     }
 }
@@ -274,12 +269,7 @@ fn parsing_stops_at_first_command_word() {
 fn no_command_exits_zero() {
     for step in STEPS {
         let output = run(step, &[]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
     }
 }
 
@@ -289,12 +279,7 @@ fn no_command_exits_zero() {
 fn command_exit_status_passes_through() {
     for step in STEPS {
         let output = run(step, &["sh", "-c", "exit 42"]);
-        assert_eq!(
-            output.status.code(),
-            Some(42),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 42);
     }
 }
 
@@ -302,12 +287,7 @@ fn command_exit_status_passes_through() {
 fn command_killed_by_signal_gives_128_plus_n() {
     for step in STEPS {
         let output = run(step, &["sh", "-c", "kill -KILL $$"]);
-        assert_eq!(
-            output.status.code(),
-            Some(128 + 9),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 128 + 9);
     }
 }
 
@@ -315,12 +295,7 @@ fn command_killed_by_signal_gives_128_plus_n() {
 fn missing_command_exits_127_naming_it() {
     for step in STEPS {
         let output = run(step, &["no-such-command-here"]);
-        assert_eq!(
-            output.status.code(),
-            Some(127),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 127);
         let stderr = text(&output.stderr);
         assert!(stderr.contains("not found"), "{step}: {stderr}");
         assert!(stderr.contains("no-such-command-here"), "{step}: {stderr}");
@@ -335,12 +310,7 @@ fn non_executable_file_exits_126() {
     fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
     for step in STEPS {
         let output = run(step, &[script.to_str().unwrap()]);
-        assert_eq!(
-            output.status.code(),
-            Some(126),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 126);
         assert!(text(&output.stderr).contains("not-executable"), "{step}");
         assert!(output.stdout.is_empty(), "{step}: {}", describe(&output));
     }
@@ -354,12 +324,7 @@ fn missing_interpreter_exits_127_naming_it() {
     fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
     for step in STEPS {
         let output = run(step, &[script.to_str().unwrap()]);
-        assert_eq!(
-            output.status.code(),
-            Some(127),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 127);
         assert!(
             text(&output.stderr).contains("interpreter"),
             "{step}: {}",
@@ -412,33 +377,36 @@ fn child_gets_only_standard_descriptors() {
 
 // Privileges.
 
+/// Runs a copy of `step` as user nobody with no capabilities, behind the
+/// `wrapper` command (if any), and waits for it. The copy lies in a folder
+/// that nobody may enter, which the build's target folder may not be.
+fn run_unprivileged(step: &str, wrapper: &[&str], args: &[&str]) -> Output {
+    let dir = open_temp_dir();
+    let copy = dir.path().join(step);
+    fs::copy(binary(step), &copy).expect("failed to copy the step");
+    Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .args(wrapper)
+        .arg(&copy)
+        .args(args)
+        .output()
+        .expect("failed to run setpriv")
+}
+
 #[test]
 fn unprivileged_run_fails_before_cloning() {
     if !is_root("unprivileged_run_fails_before_cloning") {
         return;
     }
-    let dir = open_temp_dir();
     for step in STEPS {
-        let copy = dir.path().join(step);
-        fs::copy(binary(step), &copy).unwrap();
-        let output = Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(&copy)
-            .args(["-v", "-p", "true"])
-            .output()
-            .expect("failed to run setpriv");
+        let output = run_unprivileged(step, &[], &["-v", "-p", "true"]);
         let stderr = text(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(125),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 125);
         assert!(stderr.contains("CAP_SYS_ADMIN"), "{step}: {stderr}");
         assert!(
             stderr.contains("unshare --map-root-user"),
@@ -456,28 +424,10 @@ fn steps_run_rootless_in_user_namespace() {
     if !is_root("steps_run_rootless_in_user_namespace") {
         return;
     }
-    let dir = open_temp_dir();
     for step in STEPS {
-        let copy = dir.path().join(step);
-        fs::copy(binary(step), &copy).unwrap();
-        let output = Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .args(["unshare", "--map-root-user"])
-            .arg(&copy)
-            .args(["-p", "sh", "-c", "echo $$"])
-            .output()
-            .expect("failed to run setpriv");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        let wrapper = ["unshare", "--map-root-user"];
+        let output = run_unprivileged(step, &wrapper, &["-p", "sh", "-c", "echo $$"]);
+        check_status(step, &output, 0);
         assert_eq!(text(&output.stdout), "1\n", "{step}: {}", describe(&output));
     }
 }
@@ -598,12 +548,7 @@ fn leftover_processes_are_killed_at_exit() {
         let marker = format!("3000{index}.5");
         let script = format!("sleep {marker} & exit 0");
         let output = run(step, &["sh", "-c", &script]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         let left = processes_with(&marker);
         assert!(left.is_empty(), "{step} left {left:?} running");
     }
@@ -659,12 +604,7 @@ fn mount_namespace_leaves_host_mounts_unchanged() {
             ],
         );
         let after = mount_points();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         // Inside: the host's /proc and the new one stacked on it.
         assert_eq!(text(&output.stdout), "2\n", "{step}: {}", describe(&output));
         assert_eq!(before, after, "{step} changed the host's mount table");
@@ -823,12 +763,7 @@ fn queues_named(prefix: &str) -> Vec<String> {
 fn ipc_no_delivers_message() {
     for step in steps_from(IPC_STEP) {
         let output = run_with_stdin(step, &["-i", "no"], b"hello there\nrest\n");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         assert_eq!(
             text(&output.stdout),
             "parent: received from the child: hello there\n",
@@ -858,12 +793,7 @@ fn ipc_yes_cannot_see_queue() {
     }
     for step in steps_from(IPC_STEP) {
         let output = run_with_stdin(step, &["-i", "yes"], b"hello\n");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
         assert_eq!(
             text(&output.stdout),
             "parent: the child ended without sending a message\n",
@@ -895,12 +825,7 @@ fn ipc_yes_returns_while_stdin_stays_open() {
         let stdin = child.stdin.take();
         let output = wait_for_output(child, step);
         drop(stdin);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{step}: {}",
-            describe(&output)
-        );
+        check_status(step, &output, 0);
     }
 }
 
@@ -971,7 +896,7 @@ fn ipc_queue_removed_after_runs_and_signals() {
         }
         assert_eq!(
             queues_named(&name),
-            [name.clone()],
+            std::slice::from_ref(&name),
             "{step}: no queue while running"
         );
 
@@ -983,12 +908,7 @@ fn ipc_queue_removed_after_runs_and_signals() {
 
         for choice in ["no", "yes"] {
             let output = run_with_stdin(step, &["-v", "-i", choice], b"x\n");
-            assert_eq!(
-                output.status.code(),
-                Some(0),
-                "{step}: {}",
-                describe(&output)
-            );
+            check_status(step, &output, 0);
             let stderr = text(&output.stderr);
             let created = stderr
                 .lines()
@@ -1089,7 +1009,7 @@ fn chroot_starts_in_new_root() {
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    check_status(STEPS[CHROOT_STEP], &output, 0);
     let stdout = text(&output.stdout);
     let mut lines = stdout.lines();
     assert_eq!(lines.next(), Some("/"), "{stdout}");
@@ -1122,7 +1042,7 @@ fn chroot_with_all_namespaces_runs_shell() {
         &[&args[..], &["/bin/sh", "-c", script]].concat(),
         b"x\n",
     );
-    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    check_status(STEPS[CHROOT_STEP], &output, 0);
     assert_eq!(
         text(&output.stdout).lines().next(),
         Some("pid 1"),
@@ -1152,7 +1072,7 @@ fn chroot_missing_command_hints_binlibdepcp() {
     }
     let jail = make_jail();
     let output = run(STEPS[CHROOT_STEP], &["-c", &jail_arg(&jail), "ps"]);
-    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    check_status(STEPS[CHROOT_STEP], &output, 127);
     assert!(
         text(&output.stderr).contains("binlibdepcp"),
         "{}",
@@ -1178,7 +1098,7 @@ fn chroot_missing_loader_or_library_exits_127() {
         STEPS[CHROOT_STEP],
         &["-c", &jail_arg(&jail), "/bin/ls-no-libs"],
     );
-    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    check_status(STEPS[CHROOT_STEP], &output, 127);
     assert!(
         text(&output.stderr).contains("binlibdepcp"),
         "{}",
@@ -1193,7 +1113,7 @@ fn chroot_missing_loader_or_library_exits_127() {
         STEPS[CHROOT_STEP],
         &["-c", &jail_arg(&interpreter_less), "/bin/true"],
     );
-    assert_eq!(output.status.code(), Some(127), "{}", describe(&output));
+    check_status(STEPS[CHROOT_STEP], &output, 127);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("interpreter"), "{stderr}");
     assert!(stderr.contains("binlibdepcp"), "{stderr}");
