@@ -245,16 +245,8 @@ fn print_children(tree: &LoadTree, object: usize, depth: usize, shown: &mut Hash
 }
 
 fn print_tried(indent: &str, tried: &[binlibdepcp::resolve::SearchStep], error: Option<&str>) {
-    for step in tried {
-        let folders: Vec<String> = step
-            .folders
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect();
-        println!("{indent}    tried {}: {}", step.rule, folders.join(", "));
-    }
-    if let Some(error) = error {
-        println!("{indent}    loader error: {error}");
+    for line in tried_lines(tried, error) {
+        println!("{indent}    {line}");
     }
 }
 
@@ -265,19 +257,31 @@ fn print_missing(tree: &LoadTree) {
         let name = String::from_utf8_lossy(&dependency.name);
         eprintln!("{name}: not found, needed by {requester}");
         if let Outcome::Missing { tried, error } = &dependency.outcome {
-            for step in tried {
-                let folders: Vec<String> = step
-                    .folders
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect();
-                eprintln!("    tried {}: {}", step.rule, folders.join(", "));
-            }
-            if let Some(error) = error {
-                eprintln!("    loader error: {error}");
+            for line in tried_lines(tried, error.as_deref()) {
+                eprintln!("    {line}");
             }
         }
     }
+}
+
+/// Formats the search of a missing library: one line for each rule with
+/// the folders it tried, then the loader's error, if any.
+fn tried_lines(tried: &[binlibdepcp::resolve::SearchStep], error: Option<&str>) -> Vec<String> {
+    let mut lines: Vec<String> = tried
+        .iter()
+        .map(|step| {
+            let folders: Vec<String> = step
+                .folders
+                .iter()
+                .map(|folder| folder.display().to_string())
+                .collect();
+            format!("tried {}: {}", step.rule, folders.join(", "))
+        })
+        .collect();
+    if let Some(error) = error {
+        lines.push(format!("loader error: {error}"));
+    }
+    lines
 }
 
 /// Warns when the executable's own search lists use `$ORIGIN`: the loader
