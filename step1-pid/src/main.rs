@@ -291,7 +291,7 @@ impl ChildConfig {
 // ANCHOR_END: config
 
 // ANCHOR: gate
-/// A pipe that holds the child back until the parent has finished its side
+/// A pipe that keeps the child waiting until the parent has finished its side
 /// of the setup, which also keeps the `-v` output in a fixed order.
 #[derive(Debug)]
 struct StartGate {
