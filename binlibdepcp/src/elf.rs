@@ -227,8 +227,17 @@ fn read_dynamic_entries(
         ));
     };
     let strtab = map_address(headers, data, addr, strtab_size)?;
+    // Entries may all point at one long string, so without this budget a
+    // file of n bytes could make n * n / 32 bytes of output.
+    let mut budget = data.len();
     for (tag, offset) in offsets {
         let text = read_string(strtab, offset)?;
+        budget = budget.checked_sub(text.len()).ok_or_else(|| {
+            ElfError(format!(
+                "dynamic strings add up to more than the file's {} bytes: entries repeat one string",
+                data.len()
+            ))
+        })?;
         match tag {
             elf::DT_NEEDED => info.needed.push(text),
             elf::DT_RPATH => info.rpath = Some(text),

@@ -268,6 +268,18 @@ impl Jail {
         let mut temporary = OsString::from(".");
         temporary.push(name);
         temporary.push(format!(".binlibdepcp-{}", std::process::id()));
+        // A file under this name is left by a killed run that had our PID;
+        // no live process owns it, so clear it for O_EXCL.
+        match unlinkat(
+            dir.as_fd(),
+            temporary.as_os_str(),
+            UnlinkatFlags::NoRemoveDir,
+        ) {
+            Ok(()) | Err(Errno::ENOENT) => {}
+            Err(err) => {
+                return Err(err).with_context(|| self.failure("remove stale copy of", &host));
+            }
+        }
         let written = self.write_temporary(&dir, &temporary, &host, metadata);
         let renamed = written.and_then(|()| {
             renameat(dir.as_fd(), temporary.as_os_str(), dir.as_fd(), name)

@@ -368,6 +368,11 @@ fn interpreter_object(path: &Path, executable: &Path) -> Result<LoadedObject, Pr
             executable.display()
         ))
     };
+    // A device or FIFO named as PT_INTERP would make the read never end.
+    let metadata = fs::metadata(path).map_err(|err| failure(describe(&err)))?;
+    if !metadata.is_file() {
+        return Err(failure("not a regular file".into()));
+    }
     let data = fs::read(path).map_err(|err| failure(describe(&err)))?;
     if elf::identify(&data) != Identity::Loadable {
         return Err(failure("not an x86_64 ELF object".into()));
@@ -464,6 +469,13 @@ enum Probe {
 
 /// Opens a candidate as `open_verify` does.
 fn probe(path: &Path) -> Probe {
+    // The loader would block on a FIFO and read a device; report both
+    // instead, so that this tool never hangs.
+    if let Ok(metadata) = fs::metadata(path) {
+        if !metadata.is_file() && !metadata.is_dir() {
+            return Probe::Fatal(format!("{}: not a regular file", path.display()));
+        }
+    }
     let mut header = Vec::new();
     let opened = File::open(path).and_then(|file| file.take(64).read_to_end(&mut header));
     if opened.is_err() {

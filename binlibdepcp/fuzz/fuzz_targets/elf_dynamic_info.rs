@@ -1,0 +1,5 @@
+#![no_main]
+
+use binlibdepcp_fuzz::checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_elf(data));
