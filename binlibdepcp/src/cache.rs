@@ -393,8 +393,12 @@ fn is_hwcaps_entry(hwcap: u64) -> bool {
 
 /// Applies the legacy checks of `search_cache`: no hwcap bit outside the
 /// CPU's important bits, the platform bits and `tls`, and a platform bit, if
-/// any, equal to the host's.
+/// any, equal to the host's. From glibc 2.37 on, `search_cache` skips every
+/// entry with legacy bits.
 fn legacy_hwcap_usable(hwcap: u64, profile: &LoaderProfile) -> bool {
+    if !profile.searches_legacy_subdirs() {
+        return hwcap == 0;
+    }
     let platform_mask = profile.platform_mask();
     let allowed = profile.legacy_hwcap_bits | platform_mask | HWCAP_TLS;
     if hwcap & !allowed != 0 {

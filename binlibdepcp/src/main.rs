@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use binlibdepcp::cache::{LdSoCache, parse_ld_so_cache};
 use binlibdepcp::jail::{Action, Jail};
-use binlibdepcp::profile::LoaderProfile;
+use binlibdepcp::profile::{INTERPRETER, LoaderProfile};
 use binlibdepcp::resolve::{LoadTree, Outcome, SearchConfig, resolve_program};
 use clap::Parser;
 use std::collections::HashSet;
@@ -89,7 +89,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         load_cache(cli.quiet)
     };
     let config = SearchConfig {
-        profile: LoaderProfile::detect(),
+        profile: loader_profile(cli.quiet),
         cache,
         library_path: cli.library_path.clone().map(OsStringExt::into_vec),
     };
@@ -137,6 +137,18 @@ fn split_paths(cli: &Cli) -> (Vec<PathBuf>, Option<PathBuf>) {
     let mut binaries = cli.paths.clone();
     let target = binaries.pop();
     (binaries, target)
+}
+
+/// Reads the host loader's values from its `--list-diagnostics` output, or
+/// computes them with a warning when that fails (glibc before 2.33).
+fn loader_profile(quiet: bool) -> LoaderProfile {
+    let loader = Path::new(INTERPRETER);
+    LoaderProfile::query(loader).unwrap_or_else(|err| {
+        if !quiet {
+            eprintln!("binlibdepcp: warning: {err}: computing its values from /proc/cpuinfo");
+        }
+        LoaderProfile::guess(loader)
+    })
 }
 
 /// Reads the host cache; a damaged cache is ignored, as the loader ignores it.

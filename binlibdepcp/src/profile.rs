@@ -1,24 +1,36 @@
 //! The values the host's x86_64 glibc loader has built in or computes from
-//! the CPU: `$PLATFORM`, `$LIB`, the glibc-hwcaps levels, the legacy hwcap
-//! subfolders, and the default search folders.
+//! the CPU: `$PLATFORM`, `$LIB`, the glibc-hwcaps subfolders, the legacy
+//! hwcap subfolders of glibc 2.36 and older, and the default search folders.
 //!
-//! The built-in values are those of Debian 12's glibc 2.36 (see
-//! `/lib64/ld-linux-x86-64.so.2 --help`, sections "Shared library search
-//! path" and "Subdirectories of glibc-hwcaps directories"). A test compares
-//! them with that output, so a different host fails loudly. The CPU-dependent
-//! parts are read from the `flags` and `vendor_id` lines of /proc/cpuinfo,
-//! which the kernel already clears for features it does not enable.
-//! Other architectures and other loaders (musl, glibc 2.37 and later, which
-//! dropped the legacy subfolders) are left out.
+//! These differ between distributions (Debian's multiarch folders, Fedora's
+//! `/lib64`, Arch's `/usr/lib`) and between glibc releases, so they are read
+//! at run time from the loader itself. `ld.so --list-diagnostics` (glibc 2.33
+//! and later, elf/dl-diagnostics.c) prints them as `key=value` lines:
+//! `dl_dst_lib` is `$LIB`, `dl_platform` is `$PLATFORM`, `dl_hwcaps_subdirs`
+//! and the bit mask `dl_hwcaps_subdirs_active` give the usable glibc-hwcaps
+//! subfolders, `path.system_dirs[N]` the default folders, and
+//! `version.version` the glibc release. The option loads no program.
+//!
+//! Older loaders lack the option. For them [`LoaderProfile::guess`] computes
+//! the CPU-dependent parts from the `flags` and `vendor_id` lines of
+//! /proc/cpuinfo (the kernel already clears features it does not enable) and
+//! derives the folders from the loader's own folder.
+//! Other architectures and other loaders (musl) are left out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::CStr;
+use std::fmt;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-/// `PT_INTERP` of x86_64 glibc programs.
+/// `PT_INTERP` of x86_64 glibc programs, fixed by the x86-64 psABI. This is
+/// the loader asked for its values: a `PT_INTERP` read from an inspected
+/// program is never run, since that file chooses it.
 pub const INTERPRETER: &str = "/lib64/ld-linux-x86-64.so.2";
 
-/// Default folders of Debian's multiarch glibc 2.36, in search order.
+/// Default folders of Debian 12's multiarch glibc 2.36, in search order, as
+/// [`LoaderProfile::from_cpu`] assumes them.
 pub const DEFAULT_DIRS: [&str; 4] = [
     "/lib/x86_64-linux-gnu",
     "/usr/lib/x86_64-linux-gnu",
@@ -26,8 +38,19 @@ pub const DEFAULT_DIRS: [&str; 4] = [
     "/usr/lib",
 ];
 
-/// `$LIB` of Debian's glibc: the multiarch library folder, not `lib64`.
+/// `$LIB` of Debian 12's glibc: the multiarch library folder, not `lib64`.
 pub const DST_LIB: &str = "lib/x86_64-linux-gnu";
+
+/// A glibc release as (major, minor), for example (2, 36).
+pub type GlibcVersion = (u32, u32);
+
+/// First release with glibc-hwcaps subfolders and `--list-diagnostics`.
+const GLIBC_HWCAPS_SINCE: GlibcVersion = (2, 33);
+
+/// First release without the legacy hwcap subfolders: its loader neither
+/// searches them nor accepts cache entries with legacy hwcap bits
+/// (elf/dl-cache.c, "removed with glibc 2.37").
+const NO_LEGACY_HWCAPS_SINCE: GlibcVersion = (2, 37);
 
 /// Bit of a legacy hwcap platform in cache entries: the platforms are
 /// i586, i686, haswell, xeon_phi from bit 48 on (checked against the
@@ -39,6 +62,19 @@ const PLATFORMS: [&str; 4] = ["i586", "i686", "haswell", "xeon_phi"];
 /// are in the default hwcap mask, `HWCAP_IMPORTANT`.
 const HWCAP_X86_64: u64 = 1 << 1;
 const HWCAP_AVX512_1: u64 = 1 << 2;
+const HWCAP_IMPORTANT: u64 = HWCAP_X86_64 | HWCAP_AVX512_1;
+
+/// A reason why the loader's values could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError(pub String);
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ProfileError {}
 
 /// The loader's view of this host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,44 +85,164 @@ pub struct LoaderProfile {
     pub lib: String,
     /// Usable glibc-hwcaps subfolder names, best first (`x86-64-v4`, ...).
     pub glibc_hwcaps: Vec<String>,
-    /// Legacy hwcap bits the CPU has, masked by `HWCAP_IMPORTANT`.
+    /// Legacy hwcap bits the CPU has, masked by `HWCAP_IMPORTANT`, or 0 from
+    /// glibc 2.37 on.
     pub legacy_hwcap_bits: u64,
-    /// Legacy subfolder names (`avx512_1`, `x86_64`), in bit order.
+    /// Legacy subfolder names (`x86_64`, `avx512_1`), in bit order.
     pub legacy_hwcap_names: Vec<String>,
     /// Folders searched last, unless an object has `DF_1_NODEFLIB`.
     pub default_dirs: Vec<PathBuf>,
+    /// Release of the loader, which decides whether legacy subfolders exist.
+    pub glibc_version: GlibcVersion,
 }
 
 impl LoaderProfile {
-    /// Builds the profile of this host from /proc/cpuinfo.
+    /// Builds the profile of this host from the `--list-diagnostics` output
+    /// of [`INTERPRETER`], or with [`LoaderProfile::guess`] when that fails.
     pub fn detect() -> LoaderProfile {
-        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let (vendor, flags) = parse_cpuinfo(&cpuinfo);
-        LoaderProfile::from_cpu(&vendor, &flags)
+        let loader = Path::new(INTERPRETER);
+        LoaderProfile::query(loader).unwrap_or_else(|_| LoaderProfile::guess(loader))
     }
 
-    /// Builds the profile for a CPU with these vendor and feature flags
-    /// (names as in /proc/cpuinfo).
-    pub fn from_cpu(vendor: &str, flags: &HashSet<String>) -> LoaderProfile {
-        let has = |names: &[&str]| names.iter().all(|name| flags.contains(*name));
-        let level = isa_level(&has);
-        let glibc_hwcaps = (2..=level).rev().map(|v| format!("x86-64-v{v}")).collect();
-        let (platform, legacy_hwcap_bits) = legacy_platform(vendor == "GenuineIntel", &has);
-        let mut legacy_hwcap_names = Vec::new();
-        if legacy_hwcap_bits & HWCAP_X86_64 != 0 {
-            legacy_hwcap_names.push("x86_64".to_string());
+    /// Runs `LOADER --list-diagnostics` and builds the profile from its
+    /// output.
+    ///
+    /// Fails when the loader cannot be run, rejects the option (glibc
+    /// before 2.33) or prints a text without the needed keys.
+    pub fn query(loader: &Path) -> Result<LoaderProfile, ProfileError> {
+        // An empty environment, so that the caller's GLIBC_TUNABLES cannot
+        // mask CPU features: the program in the jail starts without it.
+        let output = Command::new(loader)
+            .arg("--list-diagnostics")
+            .env_clear()
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|err| {
+                ProfileError(format!(
+                    "failed to run {} --list-diagnostics: {err}",
+                    loader.display()
+                ))
+            })?;
+        if !output.status.success() {
+            return Err(ProfileError(format!(
+                "{} --list-diagnostics failed ({}): glibc before 2.33 lacks that option",
+                loader.display(),
+                output.status
+            )));
         }
-        if legacy_hwcap_bits & HWCAP_AVX512_1 != 0 {
-            legacy_hwcap_names.push("avx512_1".to_string());
+        LoaderProfile::from_diagnostics(&String::from_utf8_lossy(&output.stdout))
+    }
+
+    /// Builds the profile from the text `ld.so --list-diagnostics` prints.
+    ///
+    /// Fails, naming the key, when a needed key is missing or malformed, or
+    /// when `dl_platform` is unset (printed as `0x0`).
+    pub fn from_diagnostics(text: &str) -> Result<LoaderProfile, ProfileError> {
+        let fields = Diagnostics::parse(text);
+        let version_text = fields.string("version.version")?;
+        let glibc_version = parse_version(&version_text)
+            .ok_or_else(|| ProfileError(format!("invalid version.version {version_text:?}")))?;
+
+        let subdirs = fields.string("dl_hwcaps_subdirs")?;
+        let active = fields.number("dl_hwcaps_subdirs_active")?;
+        // Bit N of the mask marks the Nth name of the list (elf/dl-hwcaps.h),
+        // and the list is already in priority order.
+        let glibc_hwcaps = subdirs
+            .split(':')
+            .enumerate()
+            .filter(|(index, name)| !name.is_empty() && *index < 32 && active & (1 << index) != 0)
+            .map(|(_, name)| name.to_string())
+            .collect();
+        let default_dirs = fields.system_dirs()?;
+
+        let mut legacy_hwcap_bits = 0;
+        if glibc_version < NO_LEGACY_HWCAPS_SINCE {
+            // glibc before 2.37 prints its hwcap mask as dl_hwcap_important.
+            let important = fields
+                .number("dl_hwcap_important")
+                .unwrap_or(HWCAP_IMPORTANT);
+            legacy_hwcap_bits = fields.number("dl_hwcap")? & important & HWCAP_IMPORTANT;
         }
-        LoaderProfile {
-            platform,
-            lib: DST_LIB.to_string(),
+
+        Ok(LoaderProfile {
+            platform: fields.string("dl_platform")?,
+            lib: fields.string("dl_dst_lib")?,
             glibc_hwcaps,
             legacy_hwcap_bits,
-            legacy_hwcap_names,
-            default_dirs: DEFAULT_DIRS.iter().map(PathBuf::from).collect(),
+            legacy_hwcap_names: legacy_names(legacy_hwcap_bits),
+            default_dirs,
+            glibc_version,
+        })
+    }
+
+    /// Computes the profile without running the loader, for loaders older
+    /// than glibc 2.33. The CPU parts come from /proc/cpuinfo and the release
+    /// from the C library this process runs with, which ships with the
+    /// loader. `$LIB` and the default folders come from the real folder of
+    /// `loader`.
+    pub fn guess(loader: &Path) -> LoaderProfile {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let (vendor, flags) = parse_cpuinfo(&cpuinfo);
+        // NOTE: an unknown release is taken as the last one with legacy
+        // subfolders, the case this fallback exists for.
+        let version = running_glibc_version().unwrap_or((2, 36));
+        let lib = guess_dst_lib(loader);
+        let default_dirs = guess_default_dirs(&lib);
+        let kernel_platform = kernel_platform().unwrap_or_else(|| "x86_64".into());
+        let cpu = CpuFacts {
+            vendor: &vendor,
+            flags: &flags,
+            kernel_platform: &kernel_platform,
+        };
+        LoaderProfile::compute(&cpu, version, lib, default_dirs)
+    }
+
+    /// Builds the profile of Debian 12's glibc 2.36 for a CPU with these
+    /// vendor and feature flags (names as in /proc/cpuinfo). It depends on
+    /// nothing on the host, so tests and fuzzers get the same value anywhere.
+    pub fn from_cpu(vendor: &str, flags: &HashSet<String>) -> LoaderProfile {
+        let cpu = CpuFacts {
+            vendor,
+            flags,
+            kernel_platform: "x86_64",
+        };
+        let default_dirs = DEFAULT_DIRS.iter().map(PathBuf::from).collect();
+        LoaderProfile::compute(&cpu, (2, 36), DST_LIB.to_string(), default_dirs)
+    }
+
+    /// Computes the CPU-dependent values as glibc `version` does on `cpu`.
+    fn compute(
+        cpu: &CpuFacts,
+        version: GlibcVersion,
+        lib: String,
+        default_dirs: Vec<PathBuf>,
+    ) -> LoaderProfile {
+        let has = |names: &[&str]| names.iter().all(|name| cpu.flags.contains(*name));
+        let mut glibc_hwcaps = Vec::new();
+        if version >= GLIBC_HWCAPS_SINCE {
+            let level = isa_level(&has);
+            glibc_hwcaps = (2..=level).rev().map(|v| format!("x86-64-v{v}")).collect();
         }
+        let (platform, mut legacy_hwcap_bits) = legacy_platform(cpu.vendor == "GenuineIntel", &has);
+        if version >= NO_LEGACY_HWCAPS_SINCE {
+            legacy_hwcap_bits = 0;
+        }
+        LoaderProfile {
+            platform: platform.unwrap_or(cpu.kernel_platform).to_string(),
+            lib,
+            glibc_hwcaps,
+            legacy_hwcap_bits,
+            legacy_hwcap_names: legacy_names(legacy_hwcap_bits),
+            default_dirs,
+            glibc_version: version,
+        }
+    }
+
+    /// Returns true when the loader searches the legacy hwcap subfolders and
+    /// accepts legacy cache entries, which glibc did up to 2.36.
+    pub fn searches_legacy_subdirs(&self) -> bool {
+        self.glibc_version < NO_LEGACY_HWCAPS_SINCE
     }
 
     /// Returns the x86-64 ISA level (1 to 4) of the CPU.
@@ -113,12 +269,17 @@ impl LoaderProfile {
     /// glibc-hwcaps levels first, then every subset of the legacy names, as
     /// paths ordered `tls/PLATFORM/avx512_1/x86_64`: subsets are enumerated
     /// by a counter running down from all bits set, so the largest come first.
+    /// From glibc 2.37 on only the glibc-hwcaps levels precede the folder.
     pub fn search_subdirs(&self) -> Vec<String> {
         let mut subdirs: Vec<String> = self
             .glibc_hwcaps
             .iter()
             .map(|name| format!("glibc-hwcaps/{name}"))
             .collect();
+        if !self.searches_legacy_subdirs() {
+            subdirs.push(String::new());
+            return subdirs;
+        }
         let mut parts: Vec<&str> = self.legacy_hwcap_names.iter().map(String::as_str).collect();
         if self.platform_bit().is_some() {
             parts.push(&self.platform);
@@ -134,6 +295,197 @@ impl LoaderProfile {
         }
         subdirs
     }
+}
+
+/// The `key=value` lines of `ld.so --list-diagnostics`, values still raw.
+struct Diagnostics<'a> {
+    fields: HashMap<&'a str, &'a str>,
+    /// `path.system_dirs[N]` values in printed order, which is index order.
+    system_dirs: Vec<&'a str>,
+}
+
+impl<'a> Diagnostics<'a> {
+    fn parse(text: &'a str) -> Diagnostics<'a> {
+        let mut fields = HashMap::new();
+        let mut system_dirs = Vec::new();
+        for (key, value) in text.lines().filter_map(|line| line.split_once('=')) {
+            if key.starts_with("path.system_dirs[") {
+                system_dirs.push(value);
+            } else {
+                fields.insert(key, value);
+            }
+        }
+        Diagnostics {
+            fields,
+            system_dirs,
+        }
+    }
+
+    fn raw(&self, key: &str) -> Result<&'a str, ProfileError> {
+        self.fields.get(key).copied().ok_or_else(|| {
+            ProfileError(format!("missing {key} in ld.so --list-diagnostics output"))
+        })
+    }
+
+    /// Returns a string value. glibc prints a null string as `0x0`.
+    fn string(&self, key: &str) -> Result<String, ProfileError> {
+        let raw = self.raw(key)?;
+        if raw == "0x0" {
+            return Err(ProfileError(format!(
+                "{key} is unset in ld.so --list-diagnostics output"
+            )));
+        }
+        decode_quoted(raw).ok_or_else(|| ProfileError(format!("invalid {key} value {raw}")))
+    }
+
+    /// Returns a number value, printed in hexadecimal with `0x`.
+    fn number(&self, key: &str) -> Result<u64, ProfileError> {
+        let raw = self.raw(key)?;
+        raw.strip_prefix("0x")
+            .and_then(|digits| u64::from_str_radix(digits, 16).ok())
+            .ok_or_else(|| ProfileError(format!("invalid {key} value {raw}")))
+    }
+
+    /// Returns the default folders without their trailing slash.
+    fn system_dirs(&self) -> Result<Vec<PathBuf>, ProfileError> {
+        let mut folders = Vec::new();
+        for raw in &self.system_dirs {
+            let mut folder = decode_quoted(raw)
+                .ok_or_else(|| ProfileError(format!("invalid path.system_dirs value {raw}")))?;
+            while folder.len() > 1 && folder.ends_with('/') {
+                folder.pop();
+            }
+            folders.push(PathBuf::from(folder));
+        }
+        if folders.is_empty() {
+            return Err(ProfileError(
+                "missing path.system_dirs in ld.so --list-diagnostics output".into(),
+            ));
+        }
+        Ok(folders)
+    }
+}
+
+/// Decodes a value in double quotes: glibc escapes `\` and `"` with a
+/// backslash and writes other bytes outside ' '..'~' as `\` and three octal
+/// digits.
+///
+/// NOTE: glibc's `print_quoted_char` (elf/dl-diagnostics.c, 2025 source)
+/// writes the first octal digit again in place of the second, so a folder
+/// name with such a byte decodes wrongly. The values read here are normally
+/// plain ASCII.
+fn decode_quoted(raw: &str) -> Option<String> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut index = 0;
+    while index < inner.len() {
+        let byte = inner[index];
+        index += 1;
+        if byte != b'\\' {
+            bytes.push(byte);
+            continue;
+        }
+        match inner.get(index..index + 3) {
+            Some(digits) if digits.iter().all(|d| (b'0'..=b'7').contains(d)) => {
+                let value = digits
+                    .iter()
+                    .fold(0u32, |value, d| value * 8 + u32::from(d - b'0'));
+                bytes.push(u8::try_from(value).ok()?);
+                index += 3;
+            }
+            _ => {
+                bytes.push(*inner.get(index)?);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Reads "2.36" or "2.39.9000" as (2, 36) or (2, 39).
+fn parse_version(text: &str) -> Option<GlibcVersion> {
+    let mut parts = text.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Derives `$LIB` from the real folder of `loader`.
+///
+/// glibc's build sets `$LIB` to its `slibdir` without the leading slash, and
+/// installs the loader there (Debian `/lib/x86_64-linux-gnu`, Fedora
+/// `/lib64`). With a merged /usr the real folder is under /usr, so a leading
+/// `usr/` is dropped.
+/// NOTE: a glibc built with slibdir under /usr (Arch: `usr/lib`) gets `lib`
+/// here. On such systems /lib links to /usr/lib, so the folders searched
+/// hold the same files, but a `$LIB` in a program's RPATH expands differently.
+fn guess_dst_lib(loader: &Path) -> String {
+    let real = fs::canonicalize(loader).unwrap_or_else(|_| loader.to_path_buf());
+    let folder = real.parent().unwrap_or(Path::new("/")).to_string_lossy();
+    let relative = folder.trim_start_matches('/');
+    relative
+        .strip_prefix("usr/")
+        .unwrap_or(relative)
+        .to_string()
+}
+
+/// Derives the default folders from `$LIB`: `/$LIB` and `/usr/$LIB`, then,
+/// for a multiarch `lib/TRIPLET`, the plain `/lib` and `/usr/lib` that
+/// Debian's glibc adds after them.
+/// NOTE: this is the layout of Debian, Ubuntu and Fedora. A glibc configured
+/// otherwise searches other folders.
+fn guess_default_dirs(lib: &str) -> Vec<PathBuf> {
+    let mut folders = vec![
+        PathBuf::from("/").join(lib),
+        PathBuf::from("/usr").join(lib),
+    ];
+    if lib.starts_with("lib/") {
+        folders.push(PathBuf::from("/lib"));
+        folders.push(PathBuf::from("/usr/lib"));
+    }
+    folders.dedup();
+    folders
+}
+
+/// Returns `AT_PLATFORM`, the platform the kernel passes to every process
+/// in the auxiliary vector (`x86_64` on x86_64 kernels). The loader starts
+/// from the same value, but on Intel CPUs glibc replaces it with `haswell`
+/// or `xeon_phi` (sysdeps/x86/cpu-features.c, still so in glibc's current source), so
+/// it is `$PLATFORM` only where [`legacy_platform`] finds no such CPU.
+fn kernel_platform() -> Option<String> {
+    // SAFETY: getauxval reads the auxiliary vector the kernel stored at
+    // process start and has no preconditions; it returns 0 for a missing
+    // entry.
+    let address = unsafe { libc::getauxval(libc::AT_PLATFORM) };
+    if address == 0 {
+        return None;
+    }
+    // SAFETY: a non-zero AT_PLATFORM is the address of a NUL-terminated
+    // string the kernel copied onto the initial stack, which stays mapped
+    // and unchanged for the life of the process.
+    let text = unsafe { CStr::from_ptr(address as *const libc::c_char) };
+    Some(text.to_string_lossy().into_owned())
+}
+
+/// Returns the release of the C library this process runs with.
+#[cfg(target_env = "gnu")]
+fn running_glibc_version() -> Option<GlibcVersion> {
+    // SAFETY: gnu_get_libc_version takes no argument and returns a pointer
+    // to a static NUL-terminated string inside libc.
+    let text = unsafe { CStr::from_ptr(libc::gnu_get_libc_version()) };
+    parse_version(text.to_str().ok()?)
+}
+
+#[cfg(not(target_env = "gnu"))]
+fn running_glibc_version() -> Option<GlibcVersion> {
+    None
+}
+
+/// The CPU facts the loader's computed values depend on.
+struct CpuFacts<'a> {
+    vendor: &'a str,
+    flags: &'a HashSet<String>,
+    kernel_platform: &'a str,
 }
 
 /// Returns the `vendor_id` and the `flags` of the first CPU in /proc/cpuinfo.
@@ -170,13 +522,13 @@ fn isa_level(has: &dyn Fn(&[&str]) -> bool) -> usize {
     }
 }
 
-/// Returns `$PLATFORM` and the legacy hwcap bits as glibc 2.36
-/// sysdeps/x86/cpu-features.c sets them. Only Intel CPUs get `haswell`,
-/// `xeon_phi` or `avx512_1`, and others keep the kernel's `x86_64`.
-fn legacy_platform(intel: bool, has: &dyn Fn(&[&str]) -> bool) -> (String, u64) {
+/// Returns the platform glibc puts in place of `AT_PLATFORM`, if any, and
+/// the legacy hwcap bits, as sysdeps/x86/cpu-features.c sets them. Only
+/// Intel CPUs get `haswell`, `xeon_phi` or `avx512_1`.
+fn legacy_platform(intel: bool, has: &dyn Fn(&[&str]) -> bool) -> (Option<&'static str>, u64) {
     let mut bits = HWCAP_X86_64;
     if !intel {
-        return ("x86_64".into(), bits);
+        return (None, bits);
     }
     let mut platform = None;
     if has(&["avx512cd"]) {
@@ -192,13 +544,24 @@ fn legacy_platform(intel: bool, has: &dyn Fn(&[&str]) -> bool) -> (String, u64) 
     if platform.is_none() && has(&haswell) {
         platform = Some("haswell");
     }
-    (platform.unwrap_or("x86_64").into(), bits)
+    (platform, bits)
+}
+
+/// Returns the legacy subfolder names of `bits`, in bit order.
+fn legacy_names(bits: u64) -> Vec<String> {
+    let mut names = Vec::new();
+    if bits & HWCAP_X86_64 != 0 {
+        names.push("x86_64".to_string());
+    }
+    if bits & HWCAP_AVX512_1 != 0 {
+        names.push("avx512_1".to_string());
+    }
+    names
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
 
     fn flags(names: &str) -> HashSet<String> {
         names.split_whitespace().map(String::from).collect()
@@ -255,26 +618,118 @@ mod tests {
         assert_eq!(profile.isa_level(), 1);
     }
 
-    /// Compares the built-in values with what the host loader prints.
+    #[test]
+    fn glibc_2_37_drops_legacy_subdirs() {
+        let cpu = CpuFacts {
+            vendor: "GenuineIntel",
+            flags: &flags(V4),
+            kernel_platform: "x86_64",
+        };
+        let profile = LoaderProfile::compute(&cpu, (2, 37), "lib64".into(), Vec::new());
+        assert_eq!(profile.platform, "haswell");
+        assert_eq!(profile.legacy_hwcap_bits, 0);
+        assert!(profile.legacy_hwcap_names.is_empty());
+        assert_eq!(
+            profile.search_subdirs(),
+            [
+                "glibc-hwcaps/x86-64-v4",
+                "glibc-hwcaps/x86-64-v3",
+                "glibc-hwcaps/x86-64-v2",
+                ""
+            ]
+        );
+    }
+
+    #[test]
+    fn glibc_2_32_has_no_glibc_hwcaps() {
+        let cpu = CpuFacts {
+            vendor: "GenuineIntel",
+            flags: &flags(V4),
+            kernel_platform: "x86_64",
+        };
+        let profile = LoaderProfile::compute(&cpu, (2, 32), "lib64".into(), Vec::new());
+        assert!(profile.glibc_hwcaps.is_empty());
+        assert_eq!(profile.search_subdirs()[0], "tls/haswell/avx512_1/x86_64");
+    }
+
+    #[test]
+    fn quoted_values_decode() {
+        assert_eq!(decode_quoted(r#""/lib64/""#).as_deref(), Some("/lib64/"));
+        assert_eq!(decode_quoted(r#""a\"b\\c""#).as_deref(), Some("a\"b\\c"));
+        assert_eq!(
+            decode_quoted(r#""tab\011end""#).as_deref(),
+            Some("tab\tend")
+        );
+        assert_eq!(decode_quoted("/lib64/"), None);
+        assert_eq!(decode_quoted(r#""dangling\""#), None);
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("2.36"), Some((2, 36)));
+        assert_eq!(parse_version("2.39.9000"), Some((2, 39)));
+        assert_eq!(parse_version("2"), None);
+        assert_eq!(parse_version("two.36"), None);
+    }
+
+    #[test]
+    fn default_dirs_guessed_from_lib() {
+        assert_eq!(
+            guess_default_dirs("lib/x86_64-linux-gnu"),
+            DEFAULT_DIRS.map(PathBuf::from)
+        );
+        assert_eq!(
+            guess_default_dirs("lib64"),
+            [PathBuf::from("/lib64"), PathBuf::from("/usr/lib64")]
+        );
+    }
+
+    #[test]
+    fn kernel_platform_is_set() {
+        let platform = kernel_platform().expect("AT_PLATFORM in the auxiliary vector");
+        assert!(!platform.is_empty());
+    }
+
+    /// The fallback must compute what the host loader reports for this CPU.
+    #[test]
+    fn host_guess_matches_loader() {
+        let loader = Path::new(INTERPRETER);
+        let Ok(reported) = LoaderProfile::query(loader) else {
+            eprintln!("skipped: {INTERPRETER} has no --list-diagnostics");
+            return;
+        };
+        let guessed = LoaderProfile::guess(loader);
+        assert_eq!(guessed.glibc_version, reported.glibc_version);
+        assert_eq!(guessed.platform, reported.platform);
+        assert_eq!(guessed.glibc_hwcaps, reported.glibc_hwcaps);
+        assert_eq!(guessed.legacy_hwcap_bits, reported.legacy_hwcap_bits);
+    }
+
+    /// Compares the detected values with the sections of `ld.so --help`.
     #[test]
     fn host_loader_help_matches() {
         let output = Command::new(INTERPRETER)
             .arg("--help")
+            .env_clear()
             .output()
             .expect("run ld.so --help");
         let help = String::from_utf8_lossy(&output.stdout);
         let profile = LoaderProfile::detect();
-        let system: Vec<&str> = help
+        let system: Vec<PathBuf> = help
             .lines()
             .filter_map(|line| line.trim().strip_suffix(" (system search path)"))
+            .map(PathBuf::from)
             .collect();
-        assert_eq!(system, DEFAULT_DIRS);
+        assert_eq!(system, profile.default_dirs);
         let hwcaps: Vec<&str> = help
             .lines()
             .filter(|line| line.contains("(supported, searched)") && line.contains("x86-64-v"))
             .filter_map(|line| line.split_whitespace().next())
             .collect();
         assert_eq!(hwcaps, profile.glibc_hwcaps);
+        if !profile.searches_legacy_subdirs() {
+            return;
+        }
         let platform_line = format!("{} (AT_PLATFORM; supported, searched)", profile.platform);
         assert!(
             help.contains(&platform_line),

@@ -211,6 +211,7 @@ fn new_cache(entries: &[(&str, &str, u64)], hwcaps: &[&str]) -> Vec<u8> {
 const EXTENSION: u64 = 1 << 62;
 const HASWELL: u64 = 1 << 50;
 const XEON_PHI: u64 = 1 << 51;
+const TLS: u64 = 1 << 63;
 
 #[test]
 fn hand_built_cache_priorities() {
@@ -252,6 +253,29 @@ fn hand_built_cache_priorities() {
     );
     assert_eq!(
         cache.lookup(b"liby.so.1", &amd),
+        Some(&b"/plain/liby.so.1"[..])
+    );
+}
+
+#[test]
+fn glibc_2_37_skips_legacy_entries() {
+    let entries = [
+        ("liby.so.1", "/haswell/liby.so.1", HASWELL),
+        ("liby.so.1", "/tls/liby.so.1", TLS),
+        ("liby.so.1", "/plain/liby.so.1", 0),
+    ];
+    let data = new_cache(&entries, &[]);
+    let cache = parse_ld_so_cache(&data).unwrap();
+    let mut profile = profile_v4();
+    assert_eq!(
+        cache.lookup(b"liby.so.1", &profile),
+        Some(&b"/haswell/liby.so.1"[..])
+    );
+    profile.glibc_version = (2, 37);
+    profile.legacy_hwcap_bits = 0;
+    profile.legacy_hwcap_names.clear();
+    assert_eq!(
+        cache.lookup(b"liby.so.1", &profile),
         Some(&b"/plain/liby.so.1"[..])
     );
 }
