@@ -21,6 +21,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use similar::TextDiff;
 
+mod soak;
+
 /// Package names of the six steps, in order.
 const STEPS: [&str; 6] = xtask::STEPS;
 
@@ -59,6 +61,13 @@ enum Task {
         #[arg(long, default_value = "mdbook")]
         mdbook: PathBuf,
     },
+    /// Run every step with all its namespaces many times, one and two at a
+    /// time, then check that the host is unchanged (as root)
+    Soak {
+        /// Runs of each step one at a time, and as many again two at a time
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,6 +82,7 @@ fn main() -> ExitCode {
             revision,
         } => check_diffs(revision.as_deref()),
         Task::BookBuild { mdbook } => build_book(&mdbook),
+        Task::Soak { runs } => soak::soak(runs),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
