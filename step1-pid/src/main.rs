@@ -34,9 +34,8 @@ use nix::fcntl::OFlag;
 use nix::sched::{CloneFlags, clone};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
 use nix::sys::prctl;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, kill, signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Pid, execve, getpid, pipe2, read, write};
 
 // ANCHOR: constants
@@ -98,13 +97,16 @@ struct Args {
 // ANCHOR_END: args
 
 // ANCHOR: verbose
-/// Prints a progress line on stderr when `-v` is given. Stderr is not
-/// buffered, so each line is written at once and none is lost when the
-/// child replaces itself with the command.
+/// Prints a progress line on stderr when `-v` is given. The line is
+/// formatted first and written with one write(2), because stderr is not
+/// buffered: the line is out before the next step runs, none is lost when
+/// the child replaces itself with the command, and lines of the parent
+/// and the child do not mix.
 macro_rules! verbose {
     ($enabled:expr, $($format:tt)*) => {
         if $enabled {
-            eprintln!($($format)*);
+            let line = format!("{}\n", format_args!($($format)*));
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
         }
     };
 }
@@ -226,6 +228,13 @@ fn has_capability(capability: u32) -> Result<bool> {
 /// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
+    // A caller may have started this tool with SIGCHLD ignored. The kernel
+    // then reaps children itself and sends no SIGCHLD (waitpid(2)), so the
+    // wait for the child would never end.
+    // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
+    unsafe { signal(Signal::SIGCHLD, SigHandler::SigDfl) }
+        .context("failed to reset the action of SIGCHLD")?;
+
     let mut handled = SigSet::empty();
     for signal in [
         Signal::SIGCHLD,
@@ -418,8 +427,9 @@ fn child_main(config: &ChildConfig, gate: &mut StartGate) -> isize {
 
 /// Does the child's setup, from inside the new namespaces.
 fn prepare_child(config: &ChildConfig, gate: &mut StartGate) -> Result<()> {
-    // If the parent dies, the kernel sends SIGKILL to the child, and so no
-    // command outlives a killed tool. Set before the wait, which detects a
+    // If the parent dies, the kernel sends SIGKILL to the child, so the
+    // command does not outlive a killed tool (with -p, neither does anything
+    // else in its PID namespace). Set before the wait, which detects a
     // parent that died even earlier.
     prctl::set_pdeathsig(Signal::SIGKILL).context("failed to set the parent-death signal")?;
     gate.wait()?;
@@ -448,6 +458,14 @@ fn execute_command(config: &ChildConfig) -> u8 {
         eprintln!("error: failed to restore the signal mask: {errno}");
         return EXIT_TOOL_FAILURE;
     }
+    // Rust programs ignore SIGPIPE, and an ignored signal stays ignored
+    // across execve(2). Without this reset, `yes | head -1` in the command
+    // would report a broken pipe instead of ending quietly.
+    // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
+    if let Err(errno) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        eprintln!("error: failed to reset the action of SIGPIPE: {errno}");
+        return EXIT_TOOL_FAILURE;
+    }
     // SAFETY: close_range only changes flags in this process's file
     // descriptor table, and no memory is passed.
     let marked = unsafe {
@@ -474,8 +492,10 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // Search the child's PATH like execvp(3). It cannot be used here
     // because it searches the caller's PATH, not the one in `environment`.
     let mut denied = None;
-    for folder in CHILD_PATH.split(':') {
-        let Ok(candidate) = CString::new(format!("{folder}/{}", name.to_string_lossy())) else {
+    for folder in CHILD_PATH.split(':').filter(|_| !name.is_empty()) {
+        let mut path = format!("{folder}/").into_bytes();
+        path.extend_from_slice(name.as_bytes());
+        let Ok(candidate) = CString::new(path) else {
             continue;
         };
         match execve(&candidate, &config.command, &config.environment).unwrap_err() {
@@ -537,8 +557,15 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
-    status: WaitStatus,
+    status: Termination,
     received: Option<Signal>,
+}
+
+/// How a process ended, decoded from its wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Termination {
+    Exited(i32),
+    Signaled(i32),
 }
 
 /// Waits for the child to end. SIGINT, SIGTERM or SIGHUP make the parent
@@ -574,16 +601,38 @@ fn wait_for_child(child: Pid, signals: &SignalFd, verbose: bool) -> Result<Outco
 
 /// Reaps every child that has ended. One SIGCHLD can stand for several,
 /// since the orphans that this subreaper inherits end here too. Returns
-/// the status of `child` once it has ended.
-fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
+/// how `child` ended, once it has.
+fn reap_children(child: Pid) -> Result<Option<Termination>> {
     loop {
-        match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return Ok(None),
-            Ok(status) if status.pid() == Some(child) => return Ok(Some(status)),
-            Ok(_) | Err(Errno::EINTR) => continue,
+        match wait_for_process(-1, libc::WNOHANG | libc::__WALL) {
+            Ok(None) | Err(Errno::ECHILD) => return Ok(None),
+            Ok(Some((pid, ended))) if pid == child => return Ok(Some(ended)),
+            Ok(Some(_)) | Err(Errno::EINTR) => continue,
             Err(errno) => return Err(errno).context("failed to wait for the child"),
         }
     }
+}
+
+/// Waits like waitpid(2) and returns the PID that ended and how, or None
+/// when `flags` has WNOHANG and no child has ended yet. It decodes the
+/// status itself: nix's `WaitStatus` has no real-time signals, and fails
+/// on a child that one of them killed, after that child is reaped.
+fn wait_for_process(
+    pid: libc::pid_t,
+    flags: libc::c_int,
+) -> nix::Result<Option<(Pid, Termination)>> {
+    let mut status = 0;
+    // SAFETY: waitpid writes only to `status`, which is a valid c_int.
+    let waited = Errno::result(unsafe { libc::waitpid(pid, &mut status, flags) })?;
+    if waited == 0 {
+        return Ok(None);
+    }
+    let ended = if libc::WIFSIGNALED(status) {
+        Termination::Signaled(libc::WTERMSIG(status))
+    } else {
+        Termination::Exited(libc::WEXITSTATUS(status))
+    };
+    Ok(Some((Pid::from_raw(waited), ended)))
 }
 // ANCHOR_END: wait
 
@@ -612,7 +661,7 @@ fn kill_leftovers(verbose: bool) -> Result<()> {
             let _ = kill(*pid, Signal::SIGKILL);
         }
         for pid in leftovers {
-            match waitpid(pid, Some(WaitPidFlag::__WALL)) {
+            match wait_for_process(pid.as_raw(), libc::__WALL) {
                 Ok(_) | Err(Errno::ECHILD) => {}
                 Err(errno) => return Err(errno).context(format!("failed to reap process {pid}")),
             }
@@ -630,17 +679,15 @@ fn report(outcome: Outcome, verbose: bool) -> u8 {
         return 128 + signal as u8;
     }
     match outcome.status {
-        WaitStatus::Exited(_, code) => {
+        Termination::Exited(code) => {
             verbose!(verbose, "parent: child exited with status {code}");
             code as u8
         }
-        WaitStatus::Signaled(_, signal, _) => {
-            verbose!(verbose, "parent: child was killed by {signal}");
-            128 + signal as u8
-        }
-        other => {
-            eprintln!("error: unexpected wait status of the child: {other:?}");
-            EXIT_TOOL_FAILURE
+        Termination::Signaled(number) => {
+            let name =
+                Signal::try_from(number).map_or(format!("signal {number}"), |s| s.to_string());
+            verbose!(verbose, "parent: child was killed by {name}");
+            128 + number as u8
         }
     }
 }

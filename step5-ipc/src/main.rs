@@ -16,7 +16,9 @@
 //!
 //! Left to the last step: the root directory is still the host's.
 
+use std::collections::hash_map::RandomState;
 use std::ffi::{CStr, CString, OsString};
+use std::hash::{BuildHasher, Hasher};
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, OwnedFd};
@@ -35,10 +37,9 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sched::{CloneFlags, clone};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
 use nix::sys::prctl;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, kill, signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::Mode;
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Pid, execve, getpid, pipe2, read, sethostname, write};
 
 // ANCHOR: constants
@@ -63,7 +64,8 @@ const CHILD_STACK_SIZE: usize = 1024 * 1024;
 /// Maximum length of a hostname in bytes (HOST_NAME_MAX in limits.h).
 const HOST_NAME_MAX: usize = 64;
 
-/// Start of the message queue's name. The parent's PID follows it.
+/// Start of the message queue's name. The parent's PID and a random number
+/// follow it.
 const QUEUE_NAME_PREFIX: &str = "/mq-demo.";
 
 /// Maximum size of one message in bytes, below the default limit of 8192
@@ -139,13 +141,16 @@ enum IpcChoice {
     Yes,
 }
 
-/// Prints a progress line on stderr when `-v` is given. Stderr is not
-/// buffered, so each line is written at once and none is lost when the
-/// child replaces itself with the command.
+/// Prints a progress line on stderr when `-v` is given. The line is
+/// formatted first and written with one write(2), because stderr is not
+/// buffered: the line is out before the next step runs, none is lost when
+/// the child replaces itself with the command, and lines of the parent
+/// and the child do not mix.
 macro_rules! verbose {
     ($enabled:expr, $($format:tt)*) => {
         if $enabled {
-            eprintln!($($format)*);
+            let line = format!("{}\n", format_args!($($format)*));
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
         }
     };
 }
@@ -302,6 +307,13 @@ fn has_capability(capability: u32) -> Result<bool> {
 /// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
+    // A caller may have started this tool with SIGCHLD ignored. The kernel
+    // then reaps children itself and sends no SIGCHLD (waitpid(2)), so the
+    // wait for the child would never end.
+    // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
+    unsafe { signal(Signal::SIGCHLD, SigHandler::SigDfl) }
+        .context("failed to reset the action of SIGCHLD")?;
+
     let mut handled = SigSet::empty();
     for signal in [
         Signal::SIGCHLD,
@@ -505,8 +517,9 @@ fn child_main(config: &ChildConfig, gate: &mut StartGate) -> isize {
 
 /// Does the child's setup, from inside the new namespaces.
 fn prepare_child(config: &ChildConfig, gate: &mut StartGate) -> Result<()> {
-    // If the parent dies, the kernel sends SIGKILL to the child, and so no
-    // command outlives a killed tool. Set before the wait, which detects a
+    // If the parent dies, the kernel sends SIGKILL to the child, so the
+    // command does not outlive a killed tool (with -p, neither does anything
+    // else in its PID namespace). Set before the wait, which detects a
     // parent that died even earlier.
     prctl::set_pdeathsig(Signal::SIGKILL).context("failed to set the parent-death signal")?;
     gate.wait()?;
@@ -659,6 +672,14 @@ fn execute_command(config: &ChildConfig) -> u8 {
         eprintln!("error: failed to restore the signal mask: {errno}");
         return EXIT_TOOL_FAILURE;
     }
+    // Rust programs ignore SIGPIPE, and an ignored signal stays ignored
+    // across execve(2). Without this reset, `yes | head -1` in the command
+    // would report a broken pipe instead of ending quietly.
+    // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
+    if let Err(errno) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        eprintln!("error: failed to reset the action of SIGPIPE: {errno}");
+        return EXIT_TOOL_FAILURE;
+    }
     // SAFETY: close_range only changes flags in this process's file
     // descriptor table, and no memory is passed.
     let marked = unsafe {
@@ -685,8 +706,10 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // Search the child's PATH like execvp(3). It cannot be used here
     // because it searches the caller's PATH, not the one in `environment`.
     let mut denied = None;
-    for folder in CHILD_PATH.split(':') {
-        let Ok(candidate) = CString::new(format!("{folder}/{}", name.to_string_lossy())) else {
+    for folder in CHILD_PATH.split(':').filter(|_| !name.is_empty()) {
+        let mut path = format!("{folder}/").into_bytes();
+        path.extend_from_slice(name.as_bytes());
+        let Ok(candidate) = CString::new(path) else {
             continue;
         };
         match execve(&candidate, &config.command, &config.environment).unwrap_err() {
@@ -756,12 +779,11 @@ struct MessageQueue {
 }
 
 impl MessageQueue {
-    /// Creates the queue under a name with this process's PID in it, so
-    /// that two runs at the same time get a queue each. A queue of that
-    /// name can only be left over from a killed run that had the same PID,
-    /// and is replaced.
+    /// Creates the queue under a new name: this process's PID and a random
+    /// number. The PID alone is not unique, because runs in different PID
+    /// namespaces can share one IPC namespace. An existing name is never
+    /// taken over, because its run may still be going on.
     fn create(verbose: bool) -> Result<Self> {
-        let name = CString::new(format!("{QUEUE_NAME_PREFIX}{}", getpid()))?;
         let attributes = MqAttr::new(0, QUEUE_CAPACITY, MESSAGE_SIZE as i64, 0);
         let flags = MQ_OFlag::O_CREAT
             | MQ_OFlag::O_EXCL
@@ -769,15 +791,19 @@ impl MessageQueue {
             | MQ_OFlag::O_NONBLOCK
             | MQ_OFlag::O_CLOEXEC;
         let mode = Mode::S_IRUSR | Mode::S_IWUSR;
-        let open = || mq_open(name.as_c_str(), flags, mode, Some(&attributes));
-        let descriptor = match open() {
-            Err(Errno::EEXIST) => {
-                verbose!(verbose, "parent: replacing stale message queue {name:?}");
-                mq_unlink(name.as_c_str()).and_then(|()| open())
+        let mut attempts = 0;
+        let (name, descriptor) = loop {
+            // RandomState is seeded from the operating system's random source.
+            let random = RandomState::new().build_hasher().finish() as u32;
+            let name = CString::new(format!("{QUEUE_NAME_PREFIX}{}.{random:08x}", getpid()))?;
+            match mq_open(name.as_c_str(), flags, mode, Some(&attributes)) {
+                Ok(descriptor) => break (name, descriptor),
+                Err(Errno::EEXIST) if attempts < 3 => attempts += 1,
+                Err(errno) => {
+                    return Err(errno).context(format!("failed to create message queue {name:?}"));
+                }
             }
-            result => result,
-        }
-        .with_context(|| format!("failed to create message queue {name:?}"))?;
+        };
         verbose!(verbose, "parent: created message queue {name:?}");
         Ok(Self {
             name,
@@ -876,8 +902,15 @@ fn wait_for_message_or_signal(queue: &MessageQueue, signals: &SignalFd) -> Resul
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
-    status: WaitStatus,
+    status: Termination,
     received: Option<Signal>,
+}
+
+/// How a process ended, decoded from its wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Termination {
+    Exited(i32),
+    Signaled(i32),
 }
 
 /// Waits for the child to end. SIGINT, SIGTERM or SIGHUP make the parent
@@ -927,16 +960,38 @@ fn wait_for_child(
 
 /// Reaps every child that has ended. One SIGCHLD can stand for several,
 /// since the orphans that this subreaper inherits end here too. Returns
-/// the status of `child` once it has ended.
-fn reap_children(child: Pid) -> Result<Option<WaitStatus>> {
+/// how `child` ended, once it has.
+fn reap_children(child: Pid) -> Result<Option<Termination>> {
     loop {
-        match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return Ok(None),
-            Ok(status) if status.pid() == Some(child) => return Ok(Some(status)),
-            Ok(_) | Err(Errno::EINTR) => continue,
+        match wait_for_process(-1, libc::WNOHANG | libc::__WALL) {
+            Ok(None) | Err(Errno::ECHILD) => return Ok(None),
+            Ok(Some((pid, ended))) if pid == child => return Ok(Some(ended)),
+            Ok(Some(_)) | Err(Errno::EINTR) => continue,
             Err(errno) => return Err(errno).context("failed to wait for the child"),
         }
     }
+}
+
+/// Waits like waitpid(2) and returns the PID that ended and how, or None
+/// when `flags` has WNOHANG and no child has ended yet. It decodes the
+/// status itself: nix's `WaitStatus` has no real-time signals, and fails
+/// on a child that one of them killed, after that child is reaped.
+fn wait_for_process(
+    pid: libc::pid_t,
+    flags: libc::c_int,
+) -> nix::Result<Option<(Pid, Termination)>> {
+    let mut status = 0;
+    // SAFETY: waitpid writes only to `status`, which is a valid c_int.
+    let waited = Errno::result(unsafe { libc::waitpid(pid, &mut status, flags) })?;
+    if waited == 0 {
+        return Ok(None);
+    }
+    let ended = if libc::WIFSIGNALED(status) {
+        Termination::Signaled(libc::WTERMSIG(status))
+    } else {
+        Termination::Exited(libc::WEXITSTATUS(status))
+    };
+    Ok(Some((Pid::from_raw(waited), ended)))
 }
 // ANCHOR_END: wait
 
@@ -965,7 +1020,7 @@ fn kill_leftovers(verbose: bool) -> Result<()> {
             let _ = kill(*pid, Signal::SIGKILL);
         }
         for pid in leftovers {
-            match waitpid(pid, Some(WaitPidFlag::__WALL)) {
+            match wait_for_process(pid.as_raw(), libc::__WALL) {
                 Ok(_) | Err(Errno::ECHILD) => {}
                 Err(errno) => return Err(errno).context(format!("failed to reap process {pid}")),
             }
@@ -983,17 +1038,15 @@ fn report(outcome: Outcome, verbose: bool) -> u8 {
         return 128 + signal as u8;
     }
     match outcome.status {
-        WaitStatus::Exited(_, code) => {
+        Termination::Exited(code) => {
             verbose!(verbose, "parent: child exited with status {code}");
             code as u8
         }
-        WaitStatus::Signaled(_, signal, _) => {
-            verbose!(verbose, "parent: child was killed by {signal}");
-            128 + signal as u8
-        }
-        other => {
-            eprintln!("error: unexpected wait status of the child: {other:?}");
-            EXIT_TOOL_FAILURE
+        Termination::Signaled(number) => {
+            let name =
+                Signal::try_from(number).map_or(format!("signal {number}"), |s| s.to_string());
+            verbose!(verbose, "parent: child was killed by {name}");
+            128 + number as u8
         }
     }
 }

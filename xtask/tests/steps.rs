@@ -7,9 +7,12 @@
 //! live in mount namespaces that end with the test, and files stay in the
 //! test's temporary folder.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
@@ -875,25 +878,10 @@ fn ipc_queue_removed_after_runs_and_signals() {
         return;
     }
     for step in steps_from(IPC_STEP) {
-        let mut child = Command::new(binary(step))
-            .args(["-v", "-i", "no"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let name = format!("mq-demo.{}", child.id());
         // The child opens the queue, then waits for a line that never comes.
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("child: opened message queue") {
-            line.clear();
-            assert_ne!(
-                stderr.read_line(&mut line).unwrap(),
-                0,
-                "{step} ended early"
-            );
-        }
+        let mut command = Command::new(binary(step));
+        command.args(["-v", "-i", "no"]);
+        let (mut child, _, name) = start_until_queue_open(command, step);
         assert_eq!(
             queues_named(&name),
             std::slice::from_ref(&name),
@@ -923,44 +911,117 @@ fn ipc_queue_removed_after_runs_and_signals() {
     }
 }
 
+/// Starts `command` with piped stdio and reads its stderr until the child
+/// has opened the message queue. Returns the child, its stderr so far and
+/// the queue's name (without the leading slash).
+fn start_until_queue_open(mut command: Command, what: &str) -> (Child, String, String) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("child: opened message queue") {
+        let read = stderr.read_line(&mut seen).unwrap();
+        assert_ne!(read, 0, "{what} ended early:\n{seen}");
+    }
+    child.stderr = Some(stderr.into_inner());
+    let name = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("parent: created message queue \"/"))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("{what}: no queue name in\n{seen}"))
+        .to_string();
+    (child, seen, name)
+}
+
+/// Removes a message queue of this IPC namespace that a test left behind
+/// on purpose.
+fn remove_queue(name: &str) {
+    let script = format!("mount -t mqueue none /mnt && rm /mnt/{name}");
+    let status = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success(), "failed to remove queue {name}");
+}
+
 #[test]
-fn ipc_stale_queue_does_not_break_next_run() {
-    if !is_root("ipc_stale_queue_does_not_break_next_run") {
+fn ipc_killed_run_leaves_next_run_working() {
+    if !is_root("ipc_killed_run_leaves_next_run_working") {
         return;
     }
     for step in steps_from(IPC_STEP) {
-        // In a new PID namespace the step is PID 1, so its queue is always
-        // "/mq-demo.1". The first run is killed and leaves that queue behind.
-        let step_path = binary(step);
-        let script = format!(
-            "{step} -i no & sleep 0.3; kill -KILL $!; wait; \
-             echo again | {step} -i no",
-            step = step_path.display()
-        );
-        let killed = Command::new("unshare")
-            .args(["--pid", "--fork", "sh", "-c", &script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let output = wait_for_output(killed, step);
-        // Later runs in this test get other names, so remove the stale one.
-        let cleanup = Command::new("unshare")
-            .args([
-                "--mount",
-                "sh",
-                "-c",
-                "mount -t mqueue none /mnt && rm -f /mnt/mq-demo.1",
-            ])
-            .status()
-            .unwrap();
-        assert!(cleanup.success());
-        assert!(
-            text(&output.stdout).contains("received from the child: again"),
+        let mut command = Command::new(binary(step));
+        command.args(["-v", "-i", "no"]);
+        let (mut killed, _, stale) = start_until_queue_open(command, step);
+        killed.kill().unwrap();
+        killed.wait().unwrap();
+        // SIGKILL gives the step no chance to remove its queue.
+        assert_eq!(queues_named(&stale), std::slice::from_ref(&stale), "{step}");
+
+        let output = run_with_stdin(step, &["-i", "no"], b"again\n");
+        remove_queue(&stale);
+        assert_eq!(
+            text(&output.stdout),
+            "parent: received from the child: again\n",
             "{step}: {}",
             describe(&output)
         );
+    }
+}
+
+#[test]
+fn ipc_runs_with_same_pid_keep_apart() {
+    if !is_root("ipc_runs_with_same_pid_keep_apart") {
+        return;
+    }
+    for step in steps_from(IPC_STEP) {
+        // Each step is PID 1 of its own PID namespace, and both share the
+        // host's IPC namespace, so a queue name made of the PID would clash.
+        let in_new_pid_namespace = || {
+            let mut command = Command::new("unshare");
+            command
+                .args(["--pid", "--fork"])
+                .arg(binary(step))
+                .args(["-v", "-i", "no"]);
+            command
+        };
+        let (mut first, first_stderr, _) = start_until_queue_open(in_new_pid_namespace(), step);
+        let (mut second, _, _) = start_until_queue_open(in_new_pid_namespace(), step);
+        second
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"to second\n")
+            .unwrap();
+        first
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"to first\n")
+            .unwrap();
+        let second = wait_for_output(second, step);
+        let first = wait_for_output(first, step);
+
+        let expected = "parent: received from the child: to first\n";
+        assert_eq!(
+            text(&first.stdout),
+            expected,
+            "{step}: {}",
+            describe(&first)
+        );
+        let expected = "parent: received from the child: to second\n";
+        assert_eq!(
+            text(&second.stdout),
+            expected,
+            "{step}: {}",
+            describe(&second)
+        );
+        let first_stderr = first_stderr + &text(&first.stderr);
+        assert!(!first_stderr.contains("warning"), "{step}: {first_stderr}");
     }
 }
 
@@ -1141,4 +1202,107 @@ fn chroot_rejects_missing_or_file_dir() {
         assert!(stderr.contains(path.to_str().unwrap()), "{stderr}");
         assert!(!stderr.contains("cloning"), "cloned anyway: {stderr}");
     }
+}
+
+// Signals and dispositions that the command must not inherit from the tool.
+
+#[test]
+fn real_time_signal_death_gives_128_plus_n() {
+    for step in STEPS {
+        let output = run(step, &["sh", "-c", "kill -35 $$"]);
+        check_status(step, &output, 128 + 35);
+        assert!(output.stderr.is_empty(), "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn command_starts_with_sigpipe_default() {
+    for step in STEPS {
+        let script = "yes | head -n 1; grep SigIgn /proc/self/status";
+        let output = run(step, &["sh", "-c", script]);
+        check_status(step, &output, 0);
+        let stdout = text(&output.stdout);
+        let ignored = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("SigIgn:"))
+            .map(|hex| u64::from_str_radix(hex.trim(), 16).expect("a hex signal set"))
+            .unwrap_or_else(|| panic!("{step}: no SigIgn line in {stdout}"));
+        // Bit N-1 stands for signal N.
+        assert_eq!(
+            ignored & (1 << (libc::SIGPIPE - 1)),
+            0,
+            "{step}: SIGPIPE is ignored"
+        );
+        assert!(stdout.starts_with("y\n"), "{step}: {stdout}");
+        assert!(output.stderr.is_empty(), "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn ignored_sigchld_in_caller_does_not_hang() {
+    for step in STEPS {
+        let mut command = Command::new(binary(step));
+        command
+            .arg("true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: the closure runs in the forked child before exec and
+        // only calls signal(2), which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let output = wait_for_output(command.spawn().unwrap(), step);
+        check_status(step, &output, 0);
+    }
+}
+
+#[test]
+fn empty_command_name_exits_127() {
+    for step in STEPS {
+        let output = run(step, &[""]);
+        check_status(step, &output, 127);
+        assert!(
+            text(&output.stderr).contains("not found"),
+            "{step}: {}",
+            describe(&output)
+        );
+    }
+}
+
+#[test]
+fn chroot_without_capability_fails_before_cloning() {
+    if !is_root("chroot_without_capability_fails_before_cloning") {
+        return;
+    }
+    let step = STEPS[CHROOT_STEP];
+    let output = run_unprivileged(step, &[], &["-v", "-c", "/", "true"]);
+    check_status(step, &output, 125);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("CAP_SYS_CHROOT"), "{stderr}");
+    assert!(!stderr.contains("cloning"), "cloned anyway: {stderr}");
+}
+
+#[test]
+fn chroot_finds_non_utf8_command_name() {
+    if !is_root("chroot_finds_non_utf8_command_name") {
+        return;
+    }
+    let jail = make_jail();
+    // The name is searched byte for byte: a lossy conversion would look
+    // for "x\u{FFFD}" and not find it.
+    let name = OsStr::from_bytes(b"x\xff");
+    let bin = jail.path().join("bin");
+    fs::copy(bin.join("sh"), bin.join(name)).unwrap();
+    let output = Command::new(binary(STEPS[CHROOT_STEP]))
+        .arg("-c")
+        .arg(jail.path())
+        .arg(name)
+        .args(["-c", "echo ran"])
+        .output()
+        .unwrap();
+    check_status(STEPS[CHROOT_STEP], &output, 0);
+    assert_eq!(text(&output.stdout), "ran\n", "{}", describe(&output));
 }
