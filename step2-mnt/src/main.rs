@@ -508,8 +508,7 @@ fn execute_command(config: &ChildConfig) -> u8 {
     verbose!(config.verbose, "child: executing {:?}", config.command);
 
     // The command gets the signal mask that the tool started with and only
-    // the file descriptors 0, 1 and 2 (close_range(2) with
-    // CLOSE_RANGE_CLOEXEC marks the others close-on-exec).
+    // the file descriptors 0, 1 and 2.
     if let Err(errno) = config.signal_mask.thread_set_mask() {
         eprintln!("error: failed to restore the signal mask: {errno}");
         return EXIT_TOOL_FAILURE;
@@ -522,21 +521,8 @@ fn execute_command(config: &ChildConfig) -> u8 {
         eprintln!("error: failed to reset the action of SIGPIPE: {errno}");
         return EXIT_TOOL_FAILURE;
     }
-    // SAFETY: close_range only changes flags in this process's file
-    // descriptor table, and no memory is passed.
-    let marked = unsafe {
-        libc::syscall(
-            libc::SYS_close_range,
-            3,
-            u32::MAX,
-            libc::CLOSE_RANGE_CLOEXEC,
-        )
-    };
-    if marked != 0 {
-        eprintln!(
-            "error: failed to close inherited file descriptors: {}",
-            Errno::last()
-        );
+    if let Err(errno) = mark_descriptors_close_on_exec() {
+        eprintln!("error: failed to close inherited file descriptors: {errno}");
         return EXIT_TOOL_FAILURE;
     }
 
@@ -570,6 +556,46 @@ fn execute_command(config: &ChildConfig) -> u8 {
             EXIT_NOT_FOUND
         }
     }
+}
+
+/// Marks every file descriptor above 2 close-on-exec, so that the command
+/// gets only stdin, stdout and stderr. close_range(2) does that in one call
+/// since Linux 5.11; older kernels reject the flag, and then each possible
+/// descriptor below the RLIMIT_NOFILE limit is marked with fcntl(2).
+fn mark_descriptors_close_on_exec() -> nix::Result<()> {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags in this
+    // process's file descriptor table, and no memory is passed.
+    let marked = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if marked == 0 {
+        return Ok(());
+    }
+    match Errno::last() {
+        Errno::ENOSYS | Errno::EINVAL => {}
+        errno => return Err(errno),
+    }
+
+    // NOTE: this fallback for kernels before 5.11 is not run by the tests,
+    // which run on newer kernels.
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes only to `limit`, a valid rlimit.
+    Errno::result(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) })?;
+    let highest = libc::c_int::try_from(limit.rlim_cur).unwrap_or(libc::c_int::MAX);
+    for descriptor in 3..highest {
+        // SAFETY: F_SETFD only sets a flag of the descriptor, and fails with
+        // EBADF, which is ignored, when the number is not open.
+        unsafe { libc::fcntl(descriptor, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
 }
 
 fn path_exists(path: &CString) -> bool {
