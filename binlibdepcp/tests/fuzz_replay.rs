@@ -1,8 +1,9 @@
 //! Replays every checked-in fuzz input through the fuzz targets' own checks,
 //! without libFuzzer, so that `cargo test` catches a regression on every
-//! change. The inputs are the seeds (real binaries and caches of the
-//! machine that fuzzed), the corpus libFuzzer minimised from them, and one
-//! file per crash found, under binlibdepcp/fuzz/{seeds,corpus,regressions}.
+//! change. The checked-in inputs are the seeds (real binaries and caches)
+//! in binlibdepcp/fuzz/seeds and one file per bug found in
+//! binlibdepcp/fuzz/regressions. A local `cargo fuzz` corpus in
+//! binlibdepcp/fuzz/corpus, which git ignores, is replayed too.
 
 #[path = "../fuzz/src/checks.rs"]
 mod checks;
@@ -14,15 +15,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Longest time one input may take before the test calls it hung. Each
+/// Maximum time one input may take before the test calls it hung. Each
 /// input takes well under a second; the margin is for a loaded machine.
 const HANG_LIMIT: Duration = Duration::from_secs(60);
 
-/// Most bytes this test process may hold at once. Every input is at most a
+/// Maximum bytes this test process may hold at once. Every input is at most a
 /// few hundred KiB, so a check that needs more allocates without bound.
 const MEMORY_LIMIT: usize = 1 << 30;
 
-/// The system allocator, refusing any allocation past MEMORY_LIMIT. A
+/// The system allocator, rejecting any allocation past MEMORY_LIMIT. A
 /// refused allocation aborts the test, or makes a fallible one such as
 /// `fs::read`'s fail, and sets LIMIT_REACHED either way.
 struct CappedAllocator;
@@ -31,7 +32,7 @@ static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static LIMIT_REACHED: AtomicBool = AtomicBool::new(false);
 
 // SAFETY: every method forwards to the system allocator with the caller's
-// arguments, and only adds a counter and a refusal (a null pointer, which
+// arguments, and only adds a counter and a rejection (a null pointer, which
 // GlobalAlloc allows).
 unsafe impl GlobalAlloc for CappedAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

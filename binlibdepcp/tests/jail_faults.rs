@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// Debian 12) that a kill often lands in the middle of a copy.
 const PROGRAMS: [&str; 3] = ["/bin/sh", "/bin/bash", "/usr/bin/perl"];
 
-/// Longest time one run may take before the test calls it hung. A full
+/// Maximum time one run may take before the test calls it hung. A full
 /// run takes well under a second; the margin is for a loaded machine.
 const HANG_LIMIT: Duration = Duration::from_secs(60);
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use xtask::{STEPS, binary};
 
-/// Longest time a run may take before a test calls it hung. The runs here
+/// Maximum time a run may take before a test calls it hung. The runs here
 /// end in well under a second; the margin is for a loaded machine.
 const HANG_LIMIT: Duration = Duration::from_secs(30);
 
