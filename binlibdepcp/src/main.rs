@@ -57,7 +57,8 @@ struct Cli {
     list: bool,
 
     /// Search these folders (separated by ':' or ';') where the loader searches LD_LIBRARY_PATH;
-    /// the program then needs the same LD_LIBRARY_PATH inside the jail
+    /// the program then needs the same LD_LIBRARY_PATH inside the jail. A relative folder is
+    /// taken relative to /, the working folder that chroot gives the program
     #[arg(long, value_name = "FOLDERS")]
     library_path: Option<OsString>,
 
@@ -208,8 +209,10 @@ fn copy_all(cli: &Cli, trees: &[LoadTree], target: &Path) -> Result<()> {
         }
     }
     if !cli.quiet {
+        let files = if copied == 1 { "file" } else { "files" };
+        let symlinks = if linked == 1 { "symlink" } else { "symlinks" };
         println!(
-            "{copied} files copied, {skipped} skipped, {linked} symlinks into {}",
+            "{copied} {files} copied, {skipped} skipped, {linked} {symlinks} into {}",
             target.display()
         );
     }

@@ -452,7 +452,7 @@ fn static_executable_copied_alone() {
     let output = binlibdepcp_with(&["--inhibit-cache"], &[&program, fixture.jail()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("1 files copied"),
+        text(&output.stdout).contains("1 file copied"),
         "{}",
         text(&output.stdout)
     );
