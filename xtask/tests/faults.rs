@@ -200,7 +200,7 @@ fn tool_killed_mid_run_leaves_nothing_blocking() {
 
     let stale: Vec<String> = killed_pids
         .iter()
-        .map(|pid| format!("mq-demo.{pid}"))
+        .map(|pid| format!("mq-demo.{pid}.*"))
         .collect();
     let left = in_mqueue_mount(&format!(
         "cd /mnt && ls {} 2>/dev/null; true",
