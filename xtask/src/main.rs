@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use similar::TextDiff;
 
+mod bench;
 mod soak;
 
 /// Package names of the six steps, in order.
@@ -61,6 +62,9 @@ enum Task {
         #[arg(long, default_value = "mdbook")]
         mdbook: PathBuf,
     },
+    /// Measure the steps against unshare(1) and binlibdepcp against ldd,
+    /// lddtree and libtree, and write the book's benchmarks page (as root)
+    Bench(bench::BenchArgs),
     /// Run every step with all its namespaces many times, one and two at a
     /// time, then check that the host is unchanged (as root)
     Soak {
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
             revision,
         } => check_diffs(revision.as_deref()),
         Task::BookBuild { mdbook } => build_book(&mdbook),
+        Task::Bench(args) => bench::run(&args, &workspace_root()),
         Task::Soak { runs } => soak::soak(runs),
     };
     match result {
