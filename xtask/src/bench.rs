@@ -1,5 +1,5 @@
 //! `bench`: measures the steps and `binlibdepcp` side by side with the
-//! tools a reader already knows, and writes the results page of the book.
+//! tools a reader already uses, and writes the results page of the book.
 //!
 //! Four comparisons run in one invocation, so that every ratio on the page
 //! comes from numbers measured minutes apart on the same machine:
@@ -156,7 +156,7 @@ pub struct BenchArgs {
     output: Option<PathBuf>,
 }
 
-/// Where the benchmark reads and writes.
+/// Folders and settings of one benchmark run.
 #[derive(Debug)]
 struct Bench {
     plan: Plan,
@@ -798,6 +798,10 @@ struct JailResults {
     /// (method, regular files, bytes, symlinks) of the one big jail.
     contents: Vec<(String, u64, u64, u64)>,
     scripts: Vec<(String, String)>,
+    /// (method, fsync and fdatasync calls, seconds spent in them) while
+    /// filling one fresh jail with the first sample program.
+    syncs: Vec<(String, u64, f64)>,
+    sync_program: String,
 }
 
 /// Times filling one jail with every program, and one fresh jail per
@@ -911,7 +915,48 @@ fn measure_jails(bench: &Bench, programs: &[String]) -> Result<JailResults> {
             ),
         ],
     )?;
+    let sync_jail = bench.work.join("sync-jail");
+    let sync_list = bench.work.join("sync.txt");
+    write_lines(&sync_list, &sample[..1])?;
+    let mut syncs = Vec::new();
+    for method in ["binlibdepcp", "shell"] {
+        let _ = fs::remove_dir_all(&sync_jail);
+        let (calls, seconds) = count_syncs(
+            bench,
+            &[
+                "sh",
+                &path(&fresh_script),
+                method,
+                &path(&sync_jail),
+                &path(&sync_list),
+            ],
+        )?;
+        let name = if method == "shell" {
+            "ldd + cp"
+        } else {
+            method
+        };
+        syncs.push((name.to_string(), calls, seconds));
+    }
+    write_json(
+        bench,
+        "jail-sync.json",
+        &json!(
+            syncs
+                .iter()
+                .map(|(method, calls, seconds)| json!({
+                    "method": method,
+                    "program": sample[0],
+                    "sync_calls": calls,
+                    "sync_seconds": seconds,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    )?;
+
     Ok(JailResults {
+        syncs,
+        sync_program: sample[0].clone(),
         one_jail: one_jail_timings,
         fresh_jails: fresh_timings,
         fresh_count: sample.len(),
@@ -922,6 +967,37 @@ fn measure_jails(bench: &Bench, programs: &[String]) -> Result<JailResults> {
             ("fresh-jails.sh".to_string(), fresh_script_text),
         ],
     })
+}
+
+/// Runs `command` under `strace -f -T` and returns its fsync(2) and
+/// fdatasync(2) calls and the seconds spent in them.
+fn count_syncs(bench: &Bench, command: &[&str]) -> Result<(u64, f64)> {
+    let log = bench.work.join("sync.log");
+    let status = Command::new("strace")
+        .args(["-f", "-qq", "-T", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&log)
+        .args(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .context("failed to run strace")?;
+    if !status.success() {
+        bail!("strace -f {} failed with {status}", command.join(" "));
+    }
+    let text =
+        fs::read_to_string(&log).with_context(|| format!("failed to read {}", log.display()))?;
+    let (mut calls, mut seconds) = (0, 0.0);
+    for line in text.lines().filter(|line| line.contains("sync(")) {
+        calls += 1;
+        // -T appends the time spent in the call as "<0.000123>".
+        let spent = line
+            .rsplit('<')
+            .next()
+            .and_then(|value| value.strip_suffix('>'))
+            .and_then(|value| value.parse::<f64>().ok());
+        seconds += spent.unwrap_or(0.0);
+    }
+    Ok((calls, seconds))
 }
 
 /// Counts regular files, their bytes, and symlinks under `folder`.
@@ -1644,7 +1720,8 @@ fn render_jails(page: &mut String, report: &Report) {
     );
     let _ = writeln!(
         page,
-        "| Case | binlibdepcp (ms) | ldd + cp (ms) | binlibdepcp is faster by |\n|---|---:|---:|---:|"
+        "| Case | binlibdepcp (ms) | ldd + cp (ms) | ldd + cp ÷ binlibdepcp |\n\
+         |---|---:|---:|---:|"
     );
     for (label, timings) in [
         (
@@ -1658,11 +1735,42 @@ fn render_jails(page: &mut String, report: &Report) {
     ] {
         let _ = writeln!(
             page,
-            "| {label} | {} | {} | {:.1} x |",
+            "| {label} | {} | {} | {:.2} x |",
             milliseconds(timings[0].median),
             milliseconds(timings[1].median),
             timings[1].median / timings[0].median
         );
+    }
+    let speedups = [
+        jails.one_jail[1].median / jails.one_jail[0].median,
+        jails.fresh_jails[1].median / jails.fresh_jails[0].median,
+    ];
+    let verdict = |speedup: f64| {
+        if speedup >= 5.0 {
+            "at least 5 times faster, as intended"
+        } else if speedup > 1.0 {
+            "faster, but short of 5 times"
+        } else {
+            "slower"
+        }
+    };
+    let _ = writeln!(
+        page,
+        "\nInto one jail `binlibdepcp` is {}; with a jail per program it is {}. For \
+         one program the fixed work of a run counts most: `binlibdepcp` starts the \
+         loader once (`ld.so --list-diagnostics`), and it calls fsync(2) on what it \
+         copies, which `cp` does not. Filling one fresh jail with {}, traced with \
+         `strace -f -T -e trace=fsync,fdatasync`:\n",
+        verdict(speedups[0]),
+        verdict(speedups[1]),
+        jails.sync_program
+    );
+    let _ = writeln!(
+        page,
+        "| Method | fsync calls | ms spent in them |\n|---|---:|---:|"
+    );
+    for (method, calls, seconds) in &jails.syncs {
+        let _ = writeln!(page, "| {method} | {calls} | {} |", milliseconds(*seconds));
     }
     let _ = writeln!(
         page,
@@ -1684,7 +1792,8 @@ fn render_jails(page: &mut String, report: &Report) {
         page,
         "\nThe scripts, with `binlibdepcp` standing for the built binary's path. Raw \
          data: [jail-one.json](benchmarks/jail-one.json), \
-         [jail-fresh.json](benchmarks/jail-fresh.json).\n"
+         [jail-fresh.json](benchmarks/jail-fresh.json), \
+         [jail-sync.json](benchmarks/jail-sync.json).\n"
     );
     for (name, text) in &jails.scripts {
         let _ = writeln!(page, "`{name}`:\n\n```sh\n{}```\n", redact_paths(text));
