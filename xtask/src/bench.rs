@@ -1023,7 +1023,8 @@ fn count_tree(folder: &Path) -> Result<(u64, u64, u64)> {
     Ok((files, bytes, links))
 }
 
-/// The listing tools, each as (name, command prefix before the binaries).
+/// Returns the listing tools, each as (name, command prefix before the
+/// binaries).
 fn listing_tools(bench: &Bench) -> Vec<(String, Vec<String>)> {
     vec![
         (
@@ -1102,7 +1103,7 @@ fn measure_listing(bench: &Bench, programs: &[String]) -> Result<ListingResults>
         .into_iter()
         .map(|(name, prefix)| (name, format!("{} /usr/bin/true", prefix.join(" "))))
         .collect();
-    // binlibdepcp asks the loader for its search folders once per run.
+    // binlibdepcp runs the loader once per run to read its search folders.
     single.push((
         "ld.so --list-diagnostics".to_string(),
         format!("{LOADER} --list-diagnostics"),
@@ -1167,7 +1168,7 @@ fn count_io(bench: &Bench, command: &[&str]) -> Result<(u64, u64, u64)> {
     Ok((reads, bytes, opens))
 }
 
-/// How one tool's library set compared with the loader's, per binary.
+/// Result of comparing one tool's library sets with the loader's.
 #[derive(Debug)]
 struct Agreement {
     tool: String,
