@@ -162,6 +162,8 @@ struct Bench {
     plan: Plan,
     /// The built steps and `binlibdepcp`.
     bin_dir: PathBuf,
+    /// The steps built as static executables (`+crt-static`).
+    static_bin_dir: PathBuf,
     /// Scratch folder for jails and lists, removed at the end.
     work: PathBuf,
     /// Folder of the raw data files.
@@ -210,6 +212,7 @@ pub fn run(args: &BenchArgs, root: &Path) -> Result<()> {
     check_root()?;
     check_tools()?;
     let bin_dir = build(root, plan.profile())?;
+    let static_bin_dir = build_static_steps(root, plan.profile())?;
 
     let work = std::env::temp_dir().join(format!("xtask-bench-{}", std::process::id()));
     fs::create_dir_all(&work).with_context(|| format!("failed to create {}", work.display()))?;
@@ -228,6 +231,7 @@ pub fn run(args: &BenchArgs, root: &Path) -> Result<()> {
     let bench = Bench {
         plan,
         bin_dir,
+        static_bin_dir,
         work,
         raw,
         page,
@@ -367,6 +371,46 @@ fn build(root: &Path, profile: &str) -> Result<PathBuf> {
     }
     let folder = if profile == "dev" { "debug" } else { profile };
     Ok(target.join(folder))
+}
+
+/// Target triple for the static build. Cargo needs it spelled out so that
+/// RUSTFLAGS reach only the target's crates, not the proc macros.
+const STATIC_TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Builds the steps once more as static executables, into a target folder
+/// of their own, and returns the folder of the binaries. A static step
+/// starts without the dynamic loader mapping and relocating libc and
+/// libgcc_s, so comparing the two builds shows what that costs.
+fn build_static_steps(root: &Path, profile: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("failed to find the running xtask binary")?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the xtask binary is not inside a target folder")?
+        .join("static-steps");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            profile,
+            "--target",
+            STATIC_TARGET,
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static");
+    for package in xtask::STEPS {
+        command.args(["-p", package]);
+    }
+    let status = command.status().context("failed to run cargo build")?;
+    if !status.success() {
+        bail!("static cargo build --profile {profile} failed with {status}");
+    }
+    let folder = if profile == "dev" { "debug" } else { profile };
+    Ok(target.join(STATIC_TARGET).join(folder))
 }
 
 /// Runs a program and returns its stdout, failing when it fails.
@@ -608,6 +652,7 @@ struct StartupGroup {
     label: String,
     floor: Timing,
     ours: Timing,
+    ours_static: Timing,
     unshare: Timing,
 }
 
@@ -682,20 +727,24 @@ fn measure_startup(bench: &Bench) -> Result<Vec<StartupGroup>> {
     for (index, (label, step, ours, theirs)) in startup_cases(&jail).into_iter().enumerate() {
         eprintln!("bench: start-up, {label}");
         let ours_line = format!("{} {} /bin/true", bench.binary(step), ours.join(" "));
+        let static_binary = bench.static_bin_dir.join(step);
+        let static_line = format!("{} {} /bin/true", static_binary.display(), ours.join(" "));
         let theirs_line = format!("unshare {} /bin/true", theirs.join(" "));
         let commands = [
             ("fork+exec".to_string(), "/bin/true".to_string()),
             (step.to_string(), squeeze(&ours_line)),
+            (format!("{step} (static)"), squeeze(&static_line)),
             ("unshare".to_string(), squeeze(&theirs_line)),
         ];
         let timings = hyperfine(bench, &format!("startup-{index}.json"), &options, &commands)?;
-        let [floor, ours, unshare]: [Timing; 3] = timings
+        let [floor, ours, ours_static, unshare]: [Timing; 4] = timings
             .try_into()
             .map_err(|_| anyhow::anyhow!("hyperfine returned the wrong number of results"))?;
         groups.push(StartupGroup {
             label,
             floor,
             ours,
+            ours_static,
             unshare,
         });
     }
@@ -1545,23 +1594,28 @@ fn render_startup(page: &mut String, report: &Report) {
          gives it `/dev/null`). Step 6 and `unshare --root` change root into a jail that \
          `binlibdepcp /bin/true` made. `unshare` sets no hostname, so the step's \
          sethostname(2) is extra work. The floor is hyperfine's own fork and exec of \
-         `/bin/true`, measured in each invocation.\n"
+         `/bin/true`, measured in each invocation. The static step is the same source \
+         built with `RUSTFLAGS=\"-C target-feature=+crt-static\"`, so it starts without \
+         the dynamic loader mapping and relocating libc and libgcc_s; `unshare` and \
+         `/bin/true` stay dynamically linked.\n"
     );
     let _ = writeln!(
         page,
-        "| Case | Step (ms) | unshare (ms) | Step vs unshare | Step − unshare (ms) | \
-         Step over floor (ms) | unshare over floor (ms) | Floor (ms) |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|"
+        "| Case | Step (ms) | unshare (ms) | Step vs unshare | Static step vs unshare | \
+         Step − unshare (ms) | Step over floor (ms) | unshare over floor (ms) | Floor (ms) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for group in &report.startup {
         let ratio = group.ours.median / group.unshare.median;
+        let static_ratio = group.ours_static.median / group.unshare.median;
         let _ = writeln!(
             page,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             group.label,
             milliseconds(group.ours.median),
             milliseconds(group.unshare.median),
             percent(ratio),
+            percent(static_ratio),
             milliseconds(group.ours.median - group.unshare.median),
             milliseconds(group.ours.median - group.floor.median),
             milliseconds(group.unshare.median - group.floor.median),
@@ -1639,6 +1693,23 @@ fn render_startup(page: &mut String, report: &Report) {
             milliseconds(high)
         );
     }
+    let static_behind: Vec<String> = report
+        .startup
+        .iter()
+        .filter(|group| group.ours_static.median > group.unshare.median * 1.05)
+        .map(|group| group.label.clone())
+        .collect();
+    let static_summary = if static_behind.is_empty() {
+        "within 5 % of `unshare` in every row".to_string()
+    } else {
+        format!("more than 5 % behind in: {}", static_behind.join(", "))
+    };
+    let _ = writeln!(
+        page,
+        "Built as static executables, the same steps are {static_summary}. The \
+         difference between the two step columns comes mostly from the dynamic loader at \
+         each start of the step's own binary, before `main` runs.\n"
+    );
     let _ = writeln!(
         page,
         "The steps do more than `unshare` on purpose. Before the clone the parent blocks \
@@ -1700,7 +1771,7 @@ fn render_startup(page: &mut String, report: &Report) {
     );
     let _ = writeln!(page, "```text");
     if let Some(last) = report.startup.last() {
-        for timing in [&last.floor, &last.ours, &last.unshare] {
+        for timing in [&last.floor, &last.ours, &last.ours_static, &last.unshare] {
             let _ = writeln!(page, "{}", redact_paths(&timing.command));
         }
     }
