@@ -79,3 +79,22 @@ fn build_binary(name: &str, folder: &Path) {
         "cargo build of {name} failed with {status}"
     );
 }
+
+/// Runs `script` with sh in a throwaway mount namespace, after mounting an
+/// mqueue file system on /mnt, and returns its stdout. That lists or
+/// removes the POSIX message queues of this IPC namespace, also where
+/// /dev/mqueue is not mounted.
+pub fn with_mqueue_mount(script: &str) -> anyhow::Result<String> {
+    let output = Command::new("unshare")
+        .args(["--mount", "sh", "-c"])
+        .arg(format!("mount -t mqueue none /mnt && {script}"))
+        .output()
+        .map_err(|error| anyhow::anyhow!("failed to start unshare: {error}"))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{script:?} in an mqueue mount failed with {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}

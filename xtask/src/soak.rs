@@ -282,27 +282,10 @@ fn mounts() -> Result<BTreeSet<String>> {
         .collect())
 }
 
-/// Lists the host's POSIX message queues. /dev/mqueue may be unmounted, so
-/// an mqueue file system is mounted in a throwaway mount namespace.
+/// Lists the host's POSIX message queues.
 fn message_queues() -> Result<BTreeSet<String>> {
-    let output = Command::new("unshare")
-        .args([
-            "--mount",
-            "sh",
-            "-c",
-            "mount -t mqueue none /mnt && ls /mnt",
-        ])
-        .output()
-        .context("failed to start unshare to list message queues")?;
-    ensure!(
-        output.status.success(),
-        "failed to list message queues: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(String::from)
-        .collect())
+    let listing = xtask::with_mqueue_mount("ls /mnt")?;
+    Ok(listing.lines().map(String::from).collect())
 }
 
 fn folder_names(folder: &Path) -> Result<BTreeSet<String>> {

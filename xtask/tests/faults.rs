@@ -89,13 +89,7 @@ fn host_mounts() -> BTreeSet<String> {
 /// Runs `script` in a throwaway mount namespace with the host IPC
 /// namespace's queues mounted on /mnt.
 fn in_mqueue_mount(script: &str) -> String {
-    let output = Command::new("unshare")
-        .args(["--mount", "sh", "-c"])
-        .arg(format!("mount -t mqueue none /mnt && {script}"))
-        .output()
-        .expect("failed to start unshare");
-    assert!(output.status.success(), "{script} failed: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    xtask::with_mqueue_mount(script).expect("the mqueue script runs")
 }
 
 fn make_jail() -> tempfile::TempDir {

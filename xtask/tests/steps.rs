@@ -745,17 +745,8 @@ fn network_namespace_has_only_lo() {
 /// `prefix`, by mounting an mqueue filesystem in a throwaway mount
 /// namespace (this machine's /dev/mqueue may not be mounted).
 fn queues_named(prefix: &str) -> Vec<String> {
-    let output = Command::new("unshare")
-        .args([
-            "--mount",
-            "sh",
-            "-c",
-            "mount -t mqueue none /mnt && ls /mnt",
-        ])
-        .output()
-        .expect("failed to run unshare");
-    assert!(output.status.success(), "{}", describe(&output));
-    text(&output.stdout)
+    let listing = xtask::with_mqueue_mount("ls /mnt").expect("the queues can be listed");
+    listing
         .lines()
         .filter(|name| name.starts_with(prefix))
         .map(str::to_string)
@@ -832,6 +823,23 @@ fn ipc_yes_returns_while_stdin_stays_open() {
     }
 }
 
+/// Sends "to second" to the second run's stdin, then "to first" to the
+/// first's, and returns both runs' output.
+fn send_in_reverse_order(mut first: Child, mut second: Child, step: &str) -> (Output, Output) {
+    let mut stdin = second.stdin.take().expect("stdin is piped");
+    stdin
+        .write_all(b"to second\n")
+        .expect("failed to write to the second run");
+    drop(stdin);
+    let mut stdin = first.stdin.take().expect("stdin is piped");
+    stdin
+        .write_all(b"to first\n")
+        .expect("failed to write to the first run");
+    drop(stdin);
+    let second = wait_for_output(second, step);
+    (wait_for_output(first, step), second)
+}
+
 #[test]
 fn ipc_runs_at_once_keep_messages_apart() {
     for step in steps_from(IPC_STEP) {
@@ -844,23 +852,8 @@ fn ipc_runs_at_once_keep_messages_apart() {
                 .spawn()
                 .unwrap()
         };
-        let mut first = start();
-        let mut second = start();
         // Both queues exist before either message is written.
-        second
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"to second\n")
-            .unwrap();
-        first
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"to first\n")
-            .unwrap();
-        let first = wait_for_output(first, step);
-        let second = wait_for_output(second, step);
+        let (first, second) = send_in_reverse_order(start(), start(), step);
         assert_eq!(
             text(&first.stdout),
             "parent: received from the child: to first\n"
@@ -940,12 +933,7 @@ fn start_until_queue_open(mut command: Command, what: &str) -> (Child, String, S
 /// Removes a message queue of this IPC namespace that a test left behind
 /// on purpose.
 fn remove_queue(name: &str) {
-    let script = format!("mount -t mqueue none /mnt && rm /mnt/{name}");
-    let status = Command::new("unshare")
-        .args(["--mount", "sh", "-c", &script])
-        .status()
-        .unwrap();
-    assert!(status.success(), "failed to remove queue {name}");
+    xtask::with_mqueue_mount(&format!("rm /mnt/{name}")).expect("the queue can be removed");
 }
 
 #[test]
@@ -989,22 +977,9 @@ fn ipc_runs_with_same_pid_keep_apart() {
                 .args(["-v", "-i", "no"]);
             command
         };
-        let (mut first, first_stderr, _) = start_until_queue_open(in_new_pid_namespace(), step);
-        let (mut second, _, _) = start_until_queue_open(in_new_pid_namespace(), step);
-        second
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"to second\n")
-            .unwrap();
-        first
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"to first\n")
-            .unwrap();
-        let second = wait_for_output(second, step);
-        let first = wait_for_output(first, step);
+        let (first, first_stderr, _) = start_until_queue_open(in_new_pid_namespace(), step);
+        let (second, _, _) = start_until_queue_open(in_new_pid_namespace(), step);
+        let (first, second) = send_in_reverse_order(first, second, step);
 
         let expected = "parent: received from the child: to first\n";
         assert_eq!(
