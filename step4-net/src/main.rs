@@ -69,7 +69,8 @@ Exit status:
   2        invalid command line
   125      this tool failed: not privileged, or clone or setup failed
   126      the command was found but could not be executed
-  127      the command was not found
+  127      the command, its ELF interpreter or #! program, or a library
+           it needs was not found
 
 Creating namespaces needs root (CAP_SYS_ADMIN). The command starts with a
 clean environment: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
