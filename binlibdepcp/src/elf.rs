@@ -10,16 +10,25 @@
 //! Every read is bounds-checked and the output is never larger than the
 //! input, so arbitrary bytes give an error, not a panic.
 
-use object::Endianness;
 use object::elf::{self, FileHeader64, ProgramHeader64};
 use object::read::elf::{Dyn, FileHeader, ProgramHeader};
+use object::{Endianness, ReadCache, ReadCacheOps, ReadRef};
 use std::fmt;
+use std::fs::File;
+use std::io;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
 
 /// Size of an `Elf64_Ehdr`; shorter files are rejected as "file too short".
 const EHDR64_SIZE: usize = 64;
 
 /// Size of an `Elf64_Phdr`, the only `e_phentsize` the x86_64 loader accepts.
 const PHDR64_SIZE: u16 = 56;
+
+/// Bytes a [`FileReader`] reads from the start of a file in one call. The
+/// ELF header, the program headers and `PT_INTERP` of usual objects fit in
+/// them, and so does the first line of a `#!` script.
+pub const PREFIX_SIZE: u64 = 4096;
 
 /// The x86_64 glibc loader's verdict on a file it opens as a library candidate.
 ///
@@ -150,29 +159,42 @@ fn check_type_and_phentsize(header: &FileHeader64<Endianness>) -> Identity {
     Identity::Loadable
 }
 
-/// Reads the interpreter and the dynamic section of a loadable object.
+/// Reads the interpreter and the dynamic section of a loadable object held in
+/// memory.
 ///
 /// Call [`identify`] first: this function expects an x86_64 ELF file and
 /// returns an error for anything else, including truncated tables and string
 /// offsets that point outside the file.
 pub fn read_dynamic_info(data: &[u8]) -> Result<DynamicInfo, ElfError> {
+    read_dynamic_info_from(data)
+}
+
+/// Reads the interpreter and the dynamic section through any [`ReadRef`]:
+/// a byte slice, or a [`FileReader`] that reads only the ranges asked for.
+///
+/// The ranges read are the ones the loader reads: the ELF header, the
+/// program headers, the last `PT_INTERP`, the first `PT_DYNAMIC` and the
+/// `DT_STRTAB` bytes. Every range is checked against the file size before
+/// it is read, so a reader never allocates for a range past the end.
+pub fn read_dynamic_info_from<'data, R: ReadRef<'data>>(data: R) -> Result<DynamicInfo, ElfError> {
+    let file_size = data
+        .len()
+        .map_err(|()| ElfError("failed to read the file size".into()))?;
     let header = FileHeader64::<Endianness>::parse(data).map_err(object_error)?;
     let endian = header.endian().map_err(object_error)?;
     if endian != Endianness::Little {
         return Err(ElfError("not a little-endian ELF file".into()));
     }
     let headers = header.program_headers(endian, data).map_err(object_error)?;
-    let mut info = DynamicInfo::default();
-    for segment in headers {
-        if let Some(interp) = segment.interpreter(endian, data).map_err(object_error)? {
-            info.interpreter = Some(interp.to_vec());
-        }
-    }
+    let mut info = DynamicInfo {
+        interpreter: read_interpreter(headers, file_size, data)?,
+        ..DynamicInfo::default()
+    };
     let Some(dynamic) = find_dynamic(headers, endian, data)? else {
         return Ok(info);
     };
     info.has_dynamic = true;
-    read_dynamic_entries(&mut info, dynamic, headers, data)?;
+    read_dynamic_entries(&mut info, dynamic, headers, file_size, data)?;
     Ok(info)
 }
 
@@ -180,10 +202,39 @@ fn object_error(err: object::read::Error) -> ElfError {
     ElfError(err.to_string())
 }
 
-fn find_dynamic<'data>(
-    headers: &'data [ProgramHeader64<Endianness>],
+/// Returns the last `PT_INTERP`, which the loader takes as its own name.
+/// Every `PT_INTERP` must lie inside the file, but only the last one is read,
+/// so that a file with thousands of them cannot make thousands of reads.
+fn read_interpreter<'data, R: ReadRef<'data>>(
+    headers: &[ProgramHeader64<Endianness>],
+    file_size: u64,
+    data: R,
+) -> Result<Option<Vec<u8>>, ElfError> {
+    let endian = Endianness::Little;
+    let mut last = None;
+    for segment in headers {
+        if segment.p_type(endian) != elf::PT_INTERP {
+            continue;
+        }
+        let (offset, size) = segment.file_range(endian);
+        if offset.checked_add(size).is_none_or(|end| end > file_size) {
+            return Err(ElfError(
+                "Invalid ELF interpreter segment offset or size".into(),
+            ));
+        }
+        last = Some(segment);
+    }
+    let Some(segment) = last else {
+        return Ok(None);
+    };
+    let interpreter = segment.interpreter(endian, data).map_err(object_error)?;
+    Ok(interpreter.map(<[u8]>::to_vec))
+}
+
+fn find_dynamic<'data, R: ReadRef<'data>>(
+    headers: &[ProgramHeader64<Endianness>],
     endian: Endianness,
-    data: &'data [u8],
+    data: R,
 ) -> Result<Option<&'data [elf::Dyn64<Endianness>]>, ElfError> {
     for segment in headers {
         if let Some(entries) = segment.dynamic(endian, data).map_err(object_error)? {
@@ -194,11 +245,12 @@ fn find_dynamic<'data>(
 }
 
 /// Fills `info` from the dynamic entries, which end at the first `DT_NULL`.
-fn read_dynamic_entries(
+fn read_dynamic_entries<'data, R: ReadRef<'data>>(
     info: &mut DynamicInfo,
     entries: &[elf::Dyn64<Endianness>],
     headers: &[ProgramHeader64<Endianness>],
-    data: &[u8],
+    file_size: u64,
+    data: R,
 ) -> Result<(), ElfError> {
     let endian = Endianness::Little;
     let mut strtab_addr = None;
@@ -226,16 +278,17 @@ fn read_dynamic_entries(
             "dynamic section has strings but no DT_STRTAB".into(),
         ));
     };
-    let strtab = map_address(headers, data, addr, strtab_size)?;
+    let strtab = map_address(headers, file_size, addr, strtab_size)?;
+    let requested = offsets.iter().map(|&(_, offset)| offset);
+    let mut strings = StringTable::new(data, strtab, requested)?;
     // Entries may all point at one long string, so without this budget a
     // file of n bytes could make n * n / 32 bytes of output.
-    let mut budget = data.len();
+    let mut budget = file_size;
     for (tag, offset) in offsets {
-        let text = read_string(strtab, offset)?;
-        budget = budget.checked_sub(text.len()).ok_or_else(|| {
+        let text = strings.string(offset)?;
+        budget = budget.checked_sub(text.len() as u64).ok_or_else(|| {
             ElfError(format!(
-                "dynamic strings add up to more than the file's {} bytes: entries repeat one string",
-                data.len()
+                "dynamic strings add up to more than the file's {file_size} bytes: entries repeat one string"
             ))
         })?;
         match tag {
@@ -248,53 +301,232 @@ fn read_dynamic_entries(
     Ok(())
 }
 
-/// Returns the file bytes at virtual address `addr`, up to `size` bytes or
-/// the end of the `PT_LOAD` segment that contains it.
-fn map_address<'data>(
+/// Returns the file range at virtual address `addr`, up to `size` bytes or
+/// the end of the `PT_LOAD` segment that contains it. A segment whose file
+/// range lies outside the file is passed over.
+fn map_address(
     headers: &[ProgramHeader64<Endianness>],
-    data: &'data [u8],
+    file_size: u64,
     addr: u64,
     size: Option<u64>,
-) -> Result<&'data [u8], ElfError> {
+) -> Result<Range<u64>, ElfError> {
     let endian = Endianness::Little;
     for segment in headers {
         if segment.p_type(endian) != elf::PT_LOAD {
             continue;
         }
-        let start = segment.p_vaddr(endian);
-        let Ok(bytes) = segment.data(endian, data) else {
-            continue;
-        };
-        let Some(skip) = addr.checked_sub(start) else {
-            continue;
-        };
-        let Ok(skip) = usize::try_from(skip) else {
-            continue;
-        };
-        if skip >= bytes.len() {
+        let (offset, filesz) = segment.file_range(endian);
+        if offset.checked_add(filesz).is_none_or(|end| end > file_size) {
             continue;
         }
-        let rest = &bytes[skip..];
-        let limit = size
-            .and_then(|s| usize::try_from(s).ok())
-            .unwrap_or(rest.len());
-        return Ok(&rest[..limit.min(rest.len())]);
+        let Some(skip) = addr.checked_sub(segment.p_vaddr(endian)) else {
+            continue;
+        };
+        if skip >= filesz {
+            continue;
+        }
+        let rest = filesz - skip;
+        let start = offset + skip;
+        return Ok(start..start + size.unwrap_or(rest).min(rest));
     }
     Err(ElfError(format!(
         "DT_STRTAB address {addr:#x} is not inside any PT_LOAD segment"
     )))
 }
 
-fn read_string(strtab: &[u8], offset: u64) -> Result<Vec<u8>, ElfError> {
-    let bad = || {
+/// Bytes read past the last requested string offset: enough for the usual
+/// library names and search lists, so one read serves all of them.
+const STRING_TAIL: u64 = 4096;
+
+/// The requested strings of `DT_STRTAB`, read without the rest of the table,
+/// which contains every symbol name and runs to megabytes in large programs.
+///
+/// The first read covers the requested offsets plus [`STRING_TAIL`] bytes. A
+/// string that runs past it makes one more read, to the end of the table,
+/// so a file makes at most two reads of at most its own size here.
+struct StringTable<'data, R: ReadRef<'data>> {
+    data: R,
+    /// File range of the whole table.
+    table: Range<u64>,
+    /// Table offset of the first byte of `window` and of `rest`.
+    base: u64,
+    window: &'data [u8],
+    rest: Option<&'data [u8]>,
+}
+
+impl<'data, R: ReadRef<'data>> StringTable<'data, R> {
+    fn new(
+        data: R,
+        table: Range<u64>,
+        offsets: impl Iterator<Item = u64> + Clone,
+    ) -> Result<Self, ElfError> {
+        let length = table.end - table.start;
+        let base = offsets.clone().min().unwrap_or(0).min(length);
+        let last = offsets.max().unwrap_or(0);
+        let end = last.saturating_add(STRING_TAIL).clamp(base, length);
+        let window = read_table(data, table.start + base, end - base)?;
+        Ok(StringTable {
+            data,
+            table,
+            base,
+            window,
+            rest: None,
+        })
+    }
+
+    /// Returns the NUL-terminated string at `offset` in the table.
+    fn string(&mut self, offset: u64) -> Result<Vec<u8>, ElfError> {
+        let bad = || {
+            ElfError(format!(
+                "dynamic string offset {offset} is outside DT_STRTAB"
+            ))
+        };
+        let start = offset
+            .checked_sub(self.base)
+            .and_then(|start| usize::try_from(start).ok())
+            .ok_or_else(bad)?;
+        if let Some(text) = self.window.get(start..).and_then(until_nul) {
+            return Ok(text.to_vec());
+        }
+        let rest = match self.rest {
+            Some(rest) => rest,
+            None => {
+                let length = self.table.end - self.table.start - self.base;
+                let rest = read_table(self.data, self.table.start + self.base, length)?;
+                *self.rest.insert(rest)
+            }
+        };
+        let text = rest.get(start..).and_then(until_nul).ok_or_else(bad)?;
+        Ok(text.to_vec())
+    }
+}
+
+fn read_table<'data, R: ReadRef<'data>>(
+    data: R,
+    offset: u64,
+    length: u64,
+) -> Result<&'data [u8], ElfError> {
+    data.read_bytes_at(offset, length).map_err(|()| {
         ElfError(format!(
-            "dynamic string offset {offset} is outside DT_STRTAB"
+            "failed to read DT_STRTAB at file offset {offset:#x}"
         ))
-    };
-    let start = usize::try_from(offset).map_err(|_| bad())?;
-    let tail = strtab.get(start..).ok_or_else(bad)?;
-    let end = tail.iter().position(|&b| b == 0).ok_or_else(bad)?;
-    Ok(tail[..end].to_vec())
+    })
+}
+
+/// Returns the bytes before the first NUL, or `None` without a NUL.
+fn until_nul(bytes: &[u8]) -> Option<&[u8]> {
+    let end = bytes.iter().position(|&b| b == 0)?;
+    Some(&bytes[..end])
+}
+
+/// An open file read in ranges, for [`read_dynamic_info_from`].
+///
+/// It reads the first [`PREFIX_SIZE`] bytes at once and every other range
+/// with one pread(2) when the parser asks for it, so parsing a large library
+/// reads a few KiB, not the whole file. The ranges read stay in memory until
+/// the reader is dropped.
+#[derive(Debug)]
+pub struct FileReader {
+    prefix: Vec<u8>,
+    cache: ReadCache<FileRanges>,
+}
+
+impl FileReader {
+    /// Reads the start of `file`, whose size is `size` bytes (from fstat).
+    pub fn new(file: File, size: u64) -> io::Result<FileReader> {
+        let mut prefix = vec![0; PREFIX_SIZE.min(size) as usize];
+        let mut filled = 0;
+        while filled < prefix.len() {
+            match file.read_at(&mut prefix[filled..], filled as u64) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        prefix.truncate(filled);
+        let ranges = FileRanges {
+            file,
+            size,
+            position: 0,
+            prefix: prefix.clone(),
+        };
+        Ok(FileReader {
+            prefix,
+            cache: ReadCache::new(ranges),
+        })
+    }
+
+    /// Returns the first bytes of the file: [`PREFIX_SIZE`] bytes, or fewer
+    /// for a shorter file.
+    pub fn start(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// Classifies the file as [`identify`] does.
+    pub fn identify(&self) -> Identity {
+        identify(self.start())
+    }
+
+    /// Reads the interpreter and the dynamic section, as
+    /// [`read_dynamic_info`] does for bytes in memory.
+    pub fn dynamic_info(&self) -> Result<DynamicInfo, ElfError> {
+        read_dynamic_info_from(&self.cache)
+    }
+}
+
+/// The file behind a [`FileReader`]: positioned reads, with the prefix
+/// served from memory.
+#[derive(Debug)]
+struct FileRanges {
+    file: File,
+    size: u64,
+    position: u64,
+    prefix: Vec<u8>,
+}
+
+impl ReadCacheOps for FileRanges {
+    fn len(&mut self) -> Result<u64, ()> {
+        Ok(self.size)
+    }
+
+    fn seek(&mut self, position: u64) -> Result<u64, ()> {
+        self.position = position;
+        Ok(position)
+    }
+
+    fn read(&mut self, buffer: &mut [u8]) -> Result<usize, ()> {
+        let cached = usize::try_from(self.position)
+            .ok()
+            .and_then(|start| self.prefix.get(start..))
+            .unwrap_or_default();
+        let count = if cached.is_empty() {
+            loop {
+                match self.file.read_at(buffer, self.position) {
+                    Ok(count) => break count,
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return Err(()),
+                }
+            }
+        } else {
+            let count = cached.len().min(buffer.len());
+            buffer[..count].copy_from_slice(&cached[..count]);
+            count
+        };
+        self.position += count as u64;
+        Ok(count)
+    }
+
+    fn read_exact(&mut self, mut buffer: &mut [u8]) -> Result<(), ()> {
+        while !buffer.is_empty() {
+            let count = self.read(buffer)?;
+            if count == 0 {
+                return Err(());
+            }
+            buffer = &mut buffer[count..];
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

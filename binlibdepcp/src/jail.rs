@@ -12,7 +12,11 @@
 //! followed. Where the host has a folder and the target has a symlink, the
 //! copy is rejected; a symlink where the host has a different symlink is
 //! replaced. Files are written to a temporary name in the same folder and
-//! renamed, so an interrupted run leaves no truncated file at a final path.
+//! renamed, so a run that is killed or fails leaves no truncated file at a
+//! final path. Nothing is flushed to disk (no fsync(2), like `cp -p`): after
+//! a machine crash or power loss, a file copied shortly before may be empty
+//! or partly written at its final path, depending on the file system. Run
+//! the tool again to rebuild the jail then.
 //! Hard links between copied files are not recreated.
 
 use anyhow::{Context, Result, bail};
@@ -21,7 +25,7 @@ use nix::fcntl::{OFlag, openat, renameat};
 use nix::sys::stat::{Mode, SFlag, fchmod, fstatat, futimens, mkdirat};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{Gid, Uid, UnlinkatFlags, fchown, symlinkat, unlinkat};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io;
@@ -32,6 +36,11 @@ use std::path::{Component, Path, PathBuf};
 
 /// The kernel's limit on symlinks followed in one lookup (`MAXSYMLINKS`).
 const MAX_SYMLINK_HOPS: usize = 40;
+
+/// Attempts to create one symlink while other runs change the same name.
+/// Runs that copy from the same host write the same text, so the second
+/// attempt finds the symlink in place.
+const MAX_RACE_RETRIES: usize = 8;
 
 /// What happened to one path in the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +68,7 @@ pub struct Jail {
     root: OwnedFd,
     root_path: PathBuf,
     no_clobber: bool,
-    done: Vec<PathBuf>,
+    done: HashSet<PathBuf>,
 }
 
 impl Jail {
@@ -86,7 +95,7 @@ impl Jail {
             root: root.into(),
             root_path: target.to_path_buf(),
             no_clobber,
-            done: Vec::new(),
+            done: HashSet::new(),
         })
     }
 
@@ -158,12 +167,17 @@ impl Jail {
                     let mode = fs::metadata(&host)
                         .map(|m| m.mode() & 0o7777)
                         .unwrap_or(0o755);
-                    mkdirat(
+                    // EEXIST: another run filling the same target made it.
+                    match mkdirat(
                         current.as_fd(),
                         component.as_os_str(),
                         Mode::from_bits_truncate(mode),
-                    )
-                    .with_context(|| self.failure("create folder", &host))?;
+                    ) {
+                        Ok(()) | Err(Errno::EEXIST) => {}
+                        Err(err) => {
+                            return Err(err).with_context(|| self.failure("create folder", &host));
+                        }
+                    }
                     current = openat(current.as_fd(), component.as_os_str(), flags, Mode::empty())
                         .with_context(|| self.failure("open folder", &host))?;
                 }
@@ -198,36 +212,66 @@ impl Jail {
         }
         let text = relative_link_text(real, text);
         let dir = self.open_dir(real)?;
-        match fstatat(dir.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Err(Errno::ENOENT) => {}
-            Ok(stat)
-                if SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK =>
-            {
-                let current = nix::fcntl::readlinkat(dir.as_fd(), name)
-                    .with_context(|| self.failure("read symlink", &host))?;
-                if Path::new(&current) == text {
-                    self.done.push(host.clone());
-                    return Ok(Some(Progress {
-                        path: host,
-                        action: Action::Linked(text),
-                    }));
-                }
-                unlinkat(dir.as_fd(), name, UnlinkatFlags::NoRemoveDir)
-                    .with_context(|| self.failure("replace symlink", &host))?;
+        // Another run filling the same target may create the same symlink
+        // between the check and symlinkat(2); then check again.
+        let mut placed = false;
+        for _ in 0..MAX_RACE_RETRIES {
+            if self.symlink_matches(&dir, name, &host, &text)? {
+                placed = true;
+                break;
             }
-            Ok(_) => bail!(
-                "refusing to replace {}: the host has a symlink there but the target has a file or folder: remove it",
-                self.target_path(&host).display()
-            ),
-            Err(err) => return Err(err).with_context(|| self.failure("read", &host)),
+            match symlinkat(text.as_os_str(), dir.as_fd(), name) {
+                Ok(()) => {
+                    placed = true;
+                    break;
+                }
+                Err(Errno::EEXIST) => {}
+                Err(err) => return Err(err).with_context(|| self.failure("create symlink", &host)),
+            }
         }
-        symlinkat(text.as_os_str(), dir.as_fd(), name)
-            .with_context(|| self.failure("create symlink", &host))?;
-        self.done.push(host.clone());
+        if !placed {
+            bail!(
+                "failed to create symlink {}: other processes keep replacing it",
+                self.target_path(&host).display()
+            );
+        }
+        self.done.insert(host.clone());
         Ok(Some(Progress {
             path: host,
             action: Action::Linked(text),
         }))
+    }
+
+    /// Returns true when `dir/name` is already a symlink to `text`, and
+    /// removes a symlink with another text.
+    fn symlink_matches(
+        &self,
+        dir: &OwnedFd,
+        name: &OsStr,
+        host: &Path,
+        text: &Path,
+    ) -> Result<bool> {
+        match fstatat(dir.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Err(Errno::ENOENT) => Ok(false),
+            Ok(stat)
+                if SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK =>
+            {
+                let current = nix::fcntl::readlinkat(dir.as_fd(), name)
+                    .with_context(|| self.failure("read symlink", host))?;
+                if Path::new(&current) == text {
+                    return Ok(true);
+                }
+                match unlinkat(dir.as_fd(), name, UnlinkatFlags::NoRemoveDir) {
+                    Ok(()) | Err(Errno::ENOENT) => Ok(false),
+                    Err(err) => Err(err).with_context(|| self.failure("replace symlink", host)),
+                }
+            }
+            Ok(_) => bail!(
+                "refusing to replace {}: the host has a symlink there but the target has a file or folder: remove it",
+                self.target_path(host).display()
+            ),
+            Err(err) => Err(err).with_context(|| self.failure("read", host)),
+        }
     }
 
     /// Copies the regular file `real/name` through a temporary name.
@@ -256,7 +300,7 @@ impl Jail {
                 )
             }
             Ok(_) if self.no_clobber => {
-                self.done.push(host.clone());
+                self.done.insert(host.clone());
                 return Ok(Some(Progress {
                     path: host,
                     action: Action::Skipped,
@@ -293,7 +337,7 @@ impl Jail {
             );
             return Err(err);
         }
-        self.done.push(host.clone());
+        self.done.insert(host.clone());
         Ok(Some(Progress {
             path: host,
             action: Action::Copied,
@@ -321,6 +365,8 @@ impl Jail {
         let mut output = File::from(fd);
         let mut input =
             File::open(host).with_context(|| format!("failed to read {}", host.display()))?;
+        // Between two files, io::copy uses copy_file_range(2), so the data
+        // stays in the kernel.
         io::copy(&mut input, &mut output).with_context(|| self.failure("write", host))?;
         // Ownership first: chown clears the set-user-ID and set-group-ID bits.
         // Only root may give files away, so a failure as another user is
@@ -339,9 +385,7 @@ impl Jail {
         let modified = TimeSpec::new(metadata.mtime(), metadata.mtime_nsec());
         futimens(output.as_fd(), &accessed, &modified)
             .with_context(|| self.failure("set times of", host))?;
-        output
-            .sync_all()
-            .with_context(|| self.failure("flush", host))?;
+        // No fsync: see the module documentation for what a crash leaves.
         Ok(())
     }
 }

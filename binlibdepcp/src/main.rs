@@ -12,10 +12,11 @@ use anyhow::{Context, Result};
 use binlibdepcp::cache::{LdSoCache, parse_ld_so_cache};
 use binlibdepcp::jail::{Action, Jail};
 use binlibdepcp::profile::{INTERPRETER, LoaderProfile};
-use binlibdepcp::resolve::{LoadTree, Outcome, SearchConfig, resolve_program};
+use binlibdepcp::resolve::{LoadTree, Outcome, Resolver, SearchConfig};
 use clap::Parser;
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -94,14 +95,17 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         cache,
         library_path: cli.library_path.clone().map(OsStringExt::into_vec),
     };
+    let mut resolver = Resolver::new(&config);
+    if cli.list {
+        return list_all(&mut resolver, &binaries);
+    }
     let trees = binaries
         .iter()
-        .map(|binary| resolve_program(binary, &config).map_err(anyhow::Error::from))
+        .map(|binary| resolver.resolve(binary).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
-    if cli.list {
-        trees.iter().for_each(print_tree);
-        return Ok(exit_for(&trees));
-    }
+    // One write(2) per line would cost more than the whole search, because
+    // Rust's stdout is line-buffered even when it is not a terminal.
+    let mut out = BufWriter::new(io::stdout().lock());
     if trees.iter().any(|tree| tree.missing().next().is_some()) {
         trees.iter().for_each(print_missing);
         eprintln!(
@@ -110,14 +114,39 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     if cli.verbose {
-        trees.iter().for_each(print_tree);
+        print_trees(&mut out, &trees)?;
     }
     let target = target.expect("copy mode has a target");
-    copy_all(cli, &trees, &target)?;
+    let copied = copy_all(cli, &trees, &target, &mut out);
+    // Progress lines come before the error or the warnings on stderr.
+    out.flush().context("failed to write to standard output")?;
+    copied?;
     if !cli.quiet {
         trees.iter().for_each(warn_about_origin);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the tree of every binary, or only the error when one cannot be
+/// resolved. Each tree is rendered into memory as soon as it is resolved and
+/// then dropped, because the text is smaller than the trees.
+fn list_all(resolver: &mut Resolver, binaries: &[PathBuf]) -> Result<ExitCode> {
+    let mut text = Vec::new();
+    let mut missing = false;
+    for binary in binaries {
+        let tree = resolver.resolve(binary)?;
+        print_tree(&mut text, &tree)?;
+        missing |= tree.missing().next().is_some();
+    }
+    io::stdout()
+        .lock()
+        .write_all(&text)
+        .context("failed to write to standard output")?;
+    Ok(if missing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Splits the positional paths; outside `--list` the last one is TARGET and
@@ -166,16 +195,8 @@ fn load_cache(quiet: bool) -> Option<LdSoCache> {
     }
 }
 
-fn exit_for(trees: &[LoadTree]) -> ExitCode {
-    if trees.iter().any(|tree| tree.missing().next().is_some()) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
 /// Copies every file of every tree, then the cache, and prints progress.
-fn copy_all(cli: &Cli, trees: &[LoadTree], target: &Path) -> Result<()> {
+fn copy_all(cli: &Cli, trees: &[LoadTree], target: &Path, out: &mut impl Write) -> Result<()> {
     let mut jail = Jail::open(target, cli.no_clobber)?;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut seen = HashSet::new();
@@ -204,35 +225,51 @@ fn copy_all(cli: &Cli, trees: &[LoadTree], target: &Path) -> Result<()> {
             };
             let is_link = matches!(entry.action, Action::Linked(_));
             if !cli.quiet && (cli.verbose || !is_link) {
-                println!("{} : {line}", entry.path.display());
+                writeln!(out, "{} : {line}", entry.path.display())?;
             }
         }
     }
     if !cli.quiet {
         let files = if copied == 1 { "file" } else { "files" };
         let symlinks = if linked == 1 { "symlink" } else { "symlinks" };
-        println!(
+        writeln!(
+            out,
             "{copied} {files} copied, {skipped} skipped, {linked} {symlinks} into {}",
             target.display()
-        );
+        )?;
     }
     Ok(())
 }
 
-/// Prints the tree: each library under the object that loaded it first.
-fn print_tree(tree: &LoadTree) {
-    for program in &tree.programs[..tree.programs.len() - 1] {
-        println!("{} (#! script)", program.display());
+/// Prints every tree and flushes the output.
+fn print_trees(out: &mut impl Write, trees: &[LoadTree]) -> Result<()> {
+    let failure = "failed to write to standard output";
+    for tree in trees {
+        print_tree(out, tree).context(failure)?;
     }
-    let kind = if tree.is_static { " (static)" } else { "" };
-    println!("{}{kind}", tree.executable.display());
-    if let Some(interpreter) = tree.objects.get(1) {
-        println!("    {} (PT_INTERP)", interpreter.path.display());
-    }
-    print_children(tree, 0, 1, &mut HashSet::new());
+    out.flush().context(failure)
 }
 
-fn print_children(tree: &LoadTree, object: usize, depth: usize, shown: &mut HashSet<usize>) {
+/// Prints the tree: each library under the object that loaded it first.
+fn print_tree(out: &mut impl Write, tree: &LoadTree) -> io::Result<()> {
+    for program in &tree.programs[..tree.programs.len() - 1] {
+        writeln!(out, "{} (#! script)", program.display())?;
+    }
+    let kind = if tree.is_static { " (static)" } else { "" };
+    writeln!(out, "{}{kind}", tree.executable.display())?;
+    if let Some(interpreter) = tree.objects.get(1) {
+        writeln!(out, "    {} (PT_INTERP)", interpreter.path.display())?;
+    }
+    print_children(out, tree, 0, 1, &mut HashSet::new())
+}
+
+fn print_children(
+    out: &mut impl Write,
+    tree: &LoadTree,
+    object: usize,
+    depth: usize,
+    shown: &mut HashSet<usize>,
+) -> io::Result<()> {
     let indent = "    ".repeat(depth);
     for dependency in tree.dependencies.iter().filter(|d| d.requester == object) {
         let name = String::from_utf8_lossy(&dependency.name);
@@ -242,27 +279,24 @@ fn print_children(tree: &LoadTree, object: usize, depth: usize, shown: &mut Hash
                 rule,
                 path,
             } => {
-                println!("{indent}{name} => {} ({rule})", path.display());
+                writeln!(out, "{indent}{name} => {} ({rule})", path.display())?;
                 if shown.insert(*found) {
-                    print_children(tree, *found, depth + 1, shown);
+                    print_children(out, tree, *found, depth + 1, shown)?;
                 }
             }
             Outcome::AlreadyLoaded { object: loaded } => {
                 let path = tree.objects[*loaded].path.display();
-                println!("{indent}{name} => {path} (already loaded)");
+                writeln!(out, "{indent}{name} => {path} (already loaded)")?;
             }
             Outcome::Missing { tried, error } => {
-                println!("{indent}{name} => not found");
-                print_tried(&indent, tried, error.as_deref());
+                writeln!(out, "{indent}{name} => not found")?;
+                for line in tried_lines(tried, error.as_deref()) {
+                    writeln!(out, "{indent}    {line}")?;
+                }
             }
         }
     }
-}
-
-fn print_tried(indent: &str, tried: &[binlibdepcp::resolve::SearchStep], error: Option<&str>) {
-    for line in tried_lines(tried, error) {
-        println!("{indent}    {line}");
-    }
+    Ok(())
 }
 
 /// Prints each missing library with the object that needed it.

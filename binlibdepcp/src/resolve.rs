@@ -22,17 +22,18 @@
 //! object is that object. Preloading, auditing and `dlopen` are left out.
 
 use crate::cache::LdSoCache;
-use crate::elf::{self, DynamicInfo, Identity};
+use crate::elf::{DynamicInfo, FileReader, Identity};
+use crate::objects::{FileId, ObjectCache, Probe};
 use crate::profile::LoaderProfile;
 use crate::tokens::{TokenValues, expand_tokens, split_search_list};
 use std::collections::{HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Maximum nesting of `#!` interpreters, the kernel's `BINPRM_MAX_RECURSION`.
 const MAX_SCRIPT_DEPTH: usize = 4;
@@ -80,8 +81,9 @@ impl fmt::Display for Rule {
 pub struct LoadedObject {
     /// Path the loader opened it by (its `l_name`).
     pub path: PathBuf,
-    /// Dynamic section facts.
-    pub info: DynamicInfo,
+    /// Dynamic section facts, shared with every other tree of the run that
+    /// loads the same file.
+    pub info: Arc<DynamicInfo>,
     /// Value of `$ORIGIN` in its strings.
     pub origin: Vec<u8>,
     /// Index of the object whose `DT_NEEDED` loaded it first.
@@ -89,7 +91,7 @@ pub struct LoadedObject {
     /// Names it answers to: requested names, its path and its `DT_SONAME`.
     pub names: Vec<Vec<u8>>,
     /// Device and inode, to recognise the same file under another path.
-    pub file_id: Option<(u64, u64)>,
+    pub file_id: Option<FileId>,
 }
 
 /// The folders one rule searched for a missing library.
@@ -211,27 +213,25 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(bytes))
 }
 
-fn read_program(path: &Path) -> Result<Vec<u8>, ProgramError> {
-    let metadata = fs::metadata(path).map_err(|err| {
+/// Opens a program (or a `#!` interpreter) for reading its start and its
+/// dynamic section.
+fn open_program(path: &Path) -> Result<FileReader, ProgramError> {
+    let failure = |err: io::Error| {
         ProgramError(format!(
             "failed to read {}: {}",
             path.display(),
             describe(&err)
         ))
-    })?;
+    };
+    let metadata = fs::metadata(path).map_err(failure)?;
     if !metadata.is_file() {
         return Err(ProgramError(format!(
             "failed to read {}: not a regular file: name a program file",
             path.display()
         )));
     }
-    fs::read(path).map_err(|err| {
-        ProgramError(format!(
-            "failed to read {}: {}",
-            path.display(),
-            describe(&err)
-        ))
-    })
+    let file = File::open(path).map_err(failure)?;
+    FileReader::new(file, metadata.len()).map_err(failure)
 }
 
 /// Describes an I/O error, with a fix for the usual cases.
@@ -245,6 +245,10 @@ pub fn describe(err: &io::Error) -> String {
 
 /// Returns the interpreter of a `#!` script: the first word after `#!`, as
 /// the kernel's binfmt_script reads it.
+///
+/// NOTE: `data` is the file's first [`crate::elf::PREFIX_SIZE`] bytes. The
+/// kernel reads only 256 (`BINPRM_BUF_SIZE`), so a first line between the
+/// two lengths is taken here but may be cut or rejected by the kernel.
 fn script_interpreter(data: &[u8]) -> Option<PathBuf> {
     let line = data.strip_prefix(b"#!")?;
     let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
@@ -254,48 +258,72 @@ fn script_interpreter(data: &[u8]) -> Option<PathBuf> {
     Some(path_from_bytes(word))
 }
 
-/// Resolves `program` and everything the loader opens for it.
-///
-/// Errors name the path: a missing, unreadable or non-ELF program, a
-/// program for another machine, or a damaged ELF file. Missing libraries
-/// are not errors here; they appear as [`Outcome::Missing`].
-pub fn resolve_program(program: &Path, config: &SearchConfig) -> Result<LoadTree, ProgramError> {
-    let mut tree = LoadTree::default();
-    let mut current = absolute(program);
-    loop {
-        let data = read_program(&current)?;
-        tree.programs.push(current.clone());
-        if let Some(interpreter) = script_interpreter(&data) {
-            if tree.programs.len() > MAX_SCRIPT_DEPTH {
-                return Err(ProgramError(format!(
-                    "failed to follow #! interpreters from {}: more than {MAX_SCRIPT_DEPTH} levels",
-                    program.display()
-                )));
-            }
-            current = absolute(&interpreter);
-            continue;
+/// Resolves programs one after the other, sharing what it read of each file
+/// between them: each library is opened and parsed once per resolver, not
+/// once per program.
+#[derive(Debug)]
+pub struct Resolver<'config> {
+    config: &'config SearchConfig,
+    objects: ObjectCache,
+}
+
+impl<'config> Resolver<'config> {
+    /// Returns a resolver with nothing read yet.
+    pub fn new(config: &'config SearchConfig) -> Resolver<'config> {
+        Resolver {
+            config,
+            objects: ObjectCache::new(),
         }
-        let info = read_executable(&current, &data)?;
-        tree.executable = current;
-        load_executable(&mut tree, info, config)?;
-        return Ok(tree);
     }
+
+    /// Resolves `program` and everything the loader opens for it.
+    ///
+    /// Errors name the path: a missing, unreadable or non-ELF program, a
+    /// program for another machine, or a damaged ELF file. Missing libraries
+    /// are not errors here; they appear as [`Outcome::Missing`].
+    pub fn resolve(&mut self, program: &Path) -> Result<LoadTree, ProgramError> {
+        let mut tree = LoadTree::default();
+        let mut current = absolute(program);
+        loop {
+            let reader = open_program(&current)?;
+            tree.programs.push(current.clone());
+            if let Some(interpreter) = script_interpreter(reader.start()) {
+                if tree.programs.len() > MAX_SCRIPT_DEPTH {
+                    return Err(ProgramError(format!(
+                        "failed to follow #! interpreters from {}: more than {MAX_SCRIPT_DEPTH} levels",
+                        program.display()
+                    )));
+                }
+                current = absolute(&interpreter);
+                continue;
+            }
+            let info = read_executable(&current, &reader)?;
+            tree.executable = current;
+            load_executable(&mut tree, info, self.config, &mut self.objects)?;
+            return Ok(tree);
+        }
+    }
+}
+
+/// Resolves one `program` with a new [`Resolver`]; see [`Resolver::resolve`].
+pub fn resolve_program(program: &Path, config: &SearchConfig) -> Result<LoadTree, ProgramError> {
+    Resolver::new(config).resolve(program)
 }
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn read_executable(path: &Path, data: &[u8]) -> Result<DynamicInfo, ProgramError> {
+fn read_executable(path: &Path, reader: &FileReader) -> Result<DynamicInfo, ProgramError> {
     let name = path.display();
-    match elf::identify(data) {
+    match reader.identify() {
         Identity::Loadable => {}
         Identity::WrongClass | Identity::WrongMachine(_) => {
             return Err(ProgramError(format!(
                 "unsupported program {name}: not an x86_64 ELF file: only x86_64 glibc programs are handled"
             )));
         }
-        Identity::Rejected(reason) if data.starts_with(b"\x7fELF") => {
+        Identity::Rejected(reason) if reader.start().starts_with(b"\x7fELF") => {
             return Err(ProgramError(format!("invalid ELF file {name}: {reason}")));
         }
         Identity::Rejected(_) => {
@@ -304,7 +332,8 @@ fn read_executable(path: &Path, data: &[u8]) -> Result<DynamicInfo, ProgramError
             )));
         }
     }
-    elf::read_dynamic_info(data)
+    reader
+        .dynamic_info()
         .map_err(|err| ProgramError(format!("invalid ELF file {name}: {err}")))
 }
 
@@ -313,33 +342,36 @@ fn load_executable(
     tree: &mut LoadTree,
     info: DynamicInfo,
     config: &SearchConfig,
+    objects: &mut ObjectCache,
 ) -> Result<(), ProgramError> {
     let Some(interpreter) = info.interpreter.clone() else {
         // Without PT_INTERP the kernel starts the program directly, so no
         // loader runs and DT_NEEDED is never read.
         tree.is_static = true;
-        tree.objects.push(executable_object(&tree.executable, info));
+        tree.objects
+            .push(executable_object(&tree.executable, info, objects));
         return Ok(());
     };
-    tree.objects.push(executable_object(&tree.executable, info));
+    tree.objects
+        .push(executable_object(&tree.executable, info, objects));
     tree.objects.push(interpreter_object(
         &path_from_bytes(&interpreter),
         &tree.executable,
+        objects,
     )?);
-    walk_dependencies(tree, config);
+    walk_dependencies(tree, config, objects);
     Ok(())
 }
 
 /// Builds the executable's object: `$ORIGIN` is the folder of its real
 /// path, because the loader reads it from /proc/self/exe
 /// (sysdeps/unix/sysv/linux/dl-origin.c).
-fn executable_object(path: &Path, info: DynamicInfo) -> LoadedObject {
-    let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let origin = parent_bytes(&real);
+fn executable_object(path: &Path, info: DynamicInfo, objects: &mut ObjectCache) -> LoadedObject {
+    let origin = parent_bytes(&objects.real_path(path));
     let names = info.soname.iter().cloned().collect();
     LoadedObject {
         path: path.to_path_buf(),
-        info,
+        info: Arc::new(info),
         origin,
         loader: None,
         names,
@@ -360,24 +392,18 @@ fn parent_bytes(path: &Path) -> Vec<u8> {
 /// Builds the interpreter's object. rtld.c registers it under its
 /// `PT_INTERP` string and its `DT_SONAME`, so libc's `DT_NEEDED` on
 /// ld-linux-x86-64.so.2 finds it without a search.
-fn interpreter_object(path: &Path, executable: &Path) -> Result<LoadedObject, ProgramError> {
-    let failure = |what: String| {
+fn interpreter_object(
+    path: &Path,
+    executable: &Path,
+    objects: &mut ObjectCache,
+) -> Result<LoadedObject, ProgramError> {
+    let (info, file_id) = objects.interpreter(path).map_err(|reason| {
         ProgramError(format!(
-            "failed to load interpreter {} of {}: {what}",
+            "failed to load interpreter {} of {}: {reason}",
             path.display(),
             executable.display()
         ))
-    };
-    // A device or FIFO named as PT_INTERP would make the read never end.
-    let metadata = fs::metadata(path).map_err(|err| failure(describe(&err)))?;
-    if !metadata.is_file() {
-        return Err(failure("not a regular file".into()));
-    }
-    let data = fs::read(path).map_err(|err| failure(describe(&err)))?;
-    if elf::identify(&data) != Identity::Loadable {
-        return Err(failure("not an x86_64 ELF object".into()));
-    }
-    let info = elf::read_dynamic_info(&data).map_err(|err| failure(err.to_string()))?;
+    })?;
     let mut names = vec![path.as_os_str().as_bytes().to_vec()];
     names.extend(info.soname.iter().cloned());
     Ok(LoadedObject {
@@ -386,22 +412,17 @@ fn interpreter_object(path: &Path, executable: &Path) -> Result<LoadedObject, Pr
         info,
         loader: None,
         names,
-        file_id: file_id(path),
+        file_id: Some(file_id),
     })
 }
 
-fn file_id(path: &Path) -> Option<(u64, u64)> {
-    let metadata = fs::metadata(path).ok()?;
-    Some((metadata.dev(), metadata.ino()))
-}
-
 /// Reads `DT_NEEDED` entries breadth-first, as `_dl_map_object_deps` does.
-fn walk_dependencies(tree: &mut LoadTree, config: &SearchConfig) {
+fn walk_dependencies(tree: &mut LoadTree, config: &SearchConfig, objects: &mut ObjectCache) {
     let mut queue = VecDeque::from([0]);
     while let Some(requester) = queue.pop_front() {
-        let needed = tree.objects[requester].info.needed.clone();
-        for name in needed {
-            let outcome = map_object(tree, requester, &name, config);
+        let info = Arc::clone(&tree.objects[requester].info);
+        for name in &info.needed {
+            let outcome = map_object(tree, requester, name, config, objects);
             if let Outcome::Found { object, .. } = outcome {
                 if object + 1 == tree.objects.len() && !queue.contains(&object) {
                     queue.push_back(object);
@@ -409,7 +430,7 @@ fn walk_dependencies(tree: &mut LoadTree, config: &SearchConfig) {
             }
             tree.dependencies.push(Dependency {
                 requester,
-                name,
+                name: name.clone(),
                 outcome,
             });
         }
@@ -423,6 +444,7 @@ fn map_object(
     requester: usize,
     name: &[u8],
     config: &SearchConfig,
+    objects: &mut ObjectCache,
 ) -> Outcome {
     if let Some(object) = tree
         .objects
@@ -432,9 +454,9 @@ fn map_object(
         return Outcome::AlreadyLoaded { object };
     }
     let search = if name.contains(&b'/') {
-        open_by_path(tree, requester, name, config)
+        open_by_path(tree, requester, name, config, objects)
     } else {
-        search_by_name(tree, requester, name, config)
+        search_by_name(tree, requester, name, config, objects)
     };
     match search {
         Search::Found(candidate) => add_object(tree, requester, name, candidate),
@@ -446,7 +468,8 @@ fn map_object(
 struct Candidate {
     path: PathBuf,
     rule: Rule,
-    info: DynamicInfo,
+    info: Arc<DynamicInfo>,
+    file_id: FileId,
 }
 
 enum Search {
@@ -457,46 +480,13 @@ enum Search {
     },
 }
 
-/// What opening one candidate file gives.
-enum Probe {
-    /// Loadable: use it.
-    Usable(DynamicInfo),
-    /// Absent, or of the other class or machine: keep searching.
-    Skip,
-    /// The loader stops the whole load with this error.
-    Fatal(String),
-}
-
-/// Opens a candidate as `open_verify` does.
-fn probe(path: &Path) -> Probe {
-    // The loader would block on a FIFO and read a device; report both
-    // instead, so that this tool never hangs.
-    if let Ok(metadata) = fs::metadata(path) {
-        if !metadata.is_file() && !metadata.is_dir() {
-            return Probe::Fatal(format!("{}: not a regular file", path.display()));
-        }
-    }
-    let mut header = Vec::new();
-    let opened = File::open(path).and_then(|file| file.take(64).read_to_end(&mut header));
-    if opened.is_err() {
-        // ENOENT and EACCES both make the loader go on.
-        return Probe::Skip;
-    }
-    match elf::identify(&header) {
-        Identity::Loadable => {}
-        Identity::WrongClass | Identity::WrongMachine(_) => return Probe::Skip,
-        Identity::Rejected(reason) => return Probe::Fatal(format!("{}: {reason}", path.display())),
-    }
-    match fs::read(path)
-        .map_err(|err| err.to_string())
-        .and_then(|data| elf::read_dynamic_info(&data).map_err(|err| err.to_string()))
-    {
-        Ok(info) => Probe::Usable(info),
-        Err(reason) => Probe::Fatal(format!("{}: {reason}", path.display())),
-    }
-}
-
-fn open_by_path(tree: &LoadTree, requester: usize, name: &[u8], config: &SearchConfig) -> Search {
+fn open_by_path(
+    tree: &LoadTree,
+    requester: usize,
+    name: &[u8],
+    config: &SearchConfig,
+    objects: &mut ObjectCache,
+) -> Search {
     let values = TokenValues::new(Some(&tree.objects[requester].origin), &config.profile);
     let Some(expanded) = expand_tokens(name, &values) else {
         return Search::Failed {
@@ -514,11 +504,12 @@ fn open_by_path(tree: &LoadTree, requester: usize, name: &[u8], config: &SearchC
         rule: Rule::Path,
         folders: vec![path.clone()],
     };
-    match probe(&path) {
-        Probe::Usable(info) => Search::Found(Candidate {
+    match objects.probe(&path) {
+        Probe::Usable { info, file_id } => Search::Found(Candidate {
             path,
             rule: Rule::Path,
             info,
+            file_id,
         }),
         Probe::Skip => Search::Failed {
             tried: vec![step],
@@ -532,10 +523,16 @@ fn open_by_path(tree: &LoadTree, requester: usize, name: &[u8], config: &SearchC
 }
 
 /// Tries the rules of `_dl_map_object` in order.
-fn search_by_name(tree: &LoadTree, requester: usize, name: &[u8], config: &SearchConfig) -> Search {
+fn search_by_name(
+    tree: &LoadTree,
+    requester: usize,
+    name: &[u8],
+    config: &SearchConfig,
+    objects: &mut ObjectCache,
+) -> Search {
     let mut tried = Vec::new();
     for step in search_steps(tree, requester, config) {
-        let result = search_step(&step, name, config);
+        let result = search_step(&step, name, config, objects);
         tried.push(step);
         match result {
             Some(Ok(candidate)) => return Search::Found(candidate),
@@ -548,17 +545,18 @@ fn search_by_name(tree: &LoadTree, requester: usize, name: &[u8], config: &Searc
             None => {}
         }
     }
-    if let Some(path) = cache_candidate(tree, requester, name, config) {
+    if let Some(path) = cache_candidate(tree, requester, name, config, objects) {
         let step = SearchStep {
             rule: Rule::Cache,
             folders: vec![path.clone()],
         };
-        match probe(&path) {
-            Probe::Usable(info) => {
+        match objects.probe(&path) {
+            Probe::Usable { info, file_id } => {
                 return Search::Found(Candidate {
                     path,
                     rule: Rule::Cache,
                     info,
+                    file_id,
                 });
             }
             Probe::Fatal(error) => {
@@ -576,7 +574,7 @@ fn search_by_name(tree: &LoadTree, requester: usize, name: &[u8], config: &Searc
             rule: Rule::DefaultDir,
             folders: config.profile.default_dirs.clone(),
         };
-        let result = search_step(&step, name, config);
+        let result = search_step(&step, name, config, objects);
         tried.push(step);
         match result {
             Some(Ok(candidate)) => return Search::Found(candidate),
@@ -670,18 +668,20 @@ fn search_step(
     step: &SearchStep,
     name: &[u8],
     config: &SearchConfig,
+    objects: &mut ObjectCache,
 ) -> Option<Result<Candidate, String>> {
     let subdirs = config.profile.search_subdirs();
     let name = OsStr::from_bytes(name);
     for folder in &step.folders {
         for subdir in &subdirs {
             let path = folder.join(subdir).join(name);
-            match probe(&path) {
-                Probe::Usable(info) => {
+            match objects.probe(&path) {
+                Probe::Usable { info, file_id } => {
                     return Some(Ok(Candidate {
                         path,
                         rule: step.rule.clone(),
                         info,
+                        file_id,
                     }));
                 }
                 Probe::Fatal(error) => return Some(Err(error)),
@@ -699,9 +699,10 @@ fn cache_candidate(
     requester: usize,
     name: &[u8],
     config: &SearchConfig,
+    objects: &mut ObjectCache,
 ) -> Option<PathBuf> {
     let cache = config.cache.as_ref()?;
-    let path = path_from_bytes(cache.lookup(name, &config.profile)?);
+    let path = objects.cache_lookup(cache, name, &config.profile)?;
     let nodeflib = tree.objects[requester].info.nodeflib;
     // dl-load.c compares the entry with each default folder as a plain
     // string prefix.
@@ -716,8 +717,8 @@ fn cache_candidate(
 /// Adds a found file as a new object, or reuses the object with the same
 /// device and inode (`_dl_map_object_from_fd` compares `l_file_id`).
 fn add_object(tree: &mut LoadTree, requester: usize, name: &[u8], candidate: Candidate) -> Outcome {
-    let id = file_id(&candidate.path);
-    let existing = id.and_then(|id| tree.objects.iter().position(|o| o.file_id == Some(id)));
+    let id = Some(candidate.file_id);
+    let existing = tree.objects.iter().position(|o| o.file_id == id);
     if let Some(object) = existing {
         tree.objects[object].names.push(name.to_vec());
         return Outcome::Found {

@@ -4,12 +4,14 @@
 //!
 //! Each program is given by its real path, because `ld.so --list` takes
 //! `$ORIGIN` from the name it is given while a real run takes it from
-//! /proc/self/exe. The vDSO line has no file and is left out.
+//! /proc/self/exe. The vDSO line has no file and is left out. One
+//! [`Resolver`] serves every program, as in the command, so later programs
+//! are resolved from what earlier ones read.
 
 use binlibdepcp::cache::parse_ld_so_cache;
 use binlibdepcp::elf::{Identity, identify, read_dynamic_info};
 use binlibdepcp::profile::{INTERPRETER, LoaderProfile};
-use binlibdepcp::resolve::{LoadTree, Outcome, SearchConfig, resolve_program};
+use binlibdepcp::resolve::{LoadTree, Outcome, Resolver, SearchConfig};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -90,10 +92,11 @@ fn libraries_match_loader_listing() {
     };
     let programs = dynamic_programs();
     assert!(!programs.is_empty(), "no dynamically linked program found");
+    let mut resolver = Resolver::new(&config);
     let mut differences = Vec::new();
     for program in &programs {
         let expected = loader_listing(program);
-        let actual = match resolve_program(program, &config) {
+        let actual = match resolver.resolve(program) {
             Ok(tree) => our_listing(&tree),
             Err(err) => BTreeSet::from([format!("error:{err}")]),
         };
