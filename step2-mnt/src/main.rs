@@ -56,6 +56,20 @@ const CHILD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 /// calls execve(2), which replaces the stack with the command's own.
 const CHILD_STACK_SIZE: usize = 1024 * 1024;
 
+/// Signals that end the run: the parent kills the child and exits with
+/// 128 plus the signal's number. A terminal, a shell or a service manager
+/// sends these to stop a program, and their default action would end this
+/// tool without its cleanup.
+const TERMINATING_SIGNALS: [Signal; 7] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+];
+
 /// Bit of `CAP_SYS_ADMIN` in the capability sets of /proc/PID/status
 /// (capabilities(7)).
 const CAP_SYS_ADMIN: u32 = 21;
@@ -64,7 +78,8 @@ const EXIT_STATUS_HELP: &str = "\
 Exit status:
   N        the command exited with status N
   128+N    the command was killed by signal N, or this tool received
-           signal N (SIGINT, SIGTERM or SIGHUP) and killed the command
+           signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
+           or SIGALRM) and killed the command
   2        invalid command line
   125      this tool failed: not privileged, or clone or setup failed
   126      the command was found but could not be executed
@@ -101,16 +116,22 @@ struct Args {
 // ANCHOR_END: args
 
 // ANCHOR: verbose
-/// Prints a progress line on stderr when `-v` is given. The line is
-/// formatted first and written with one write(2), because stderr is not
-/// buffered: the line is out before the next step runs, none is lost when
-/// the child replaces itself with the command, and lines of the parent
-/// and the child do not mix.
+/// Prints a line on stderr with one write(2). Stderr is not buffered, and
+/// `eprintln!` writes each piece of its format separately, so lines of the
+/// parent and the child could mix. Each line is out before the next step
+/// runs, and none is lost when the child replaces itself with the command.
+macro_rules! eprint_line {
+    ($($format:tt)*) => {{
+        let line = format!("{}\n", format_args!($($format)*));
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+    }};
+}
+
+/// Prints a progress line on stderr when `-v` is given.
 macro_rules! verbose {
     ($enabled:expr, $($format:tt)*) => {
         if $enabled {
-            let line = format!("{}\n", format_args!($($format)*));
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            eprint_line!($($format)*);
         }
     };
 }
@@ -122,7 +143,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprint_line!("error: {error:#}");
             ExitCode::from(EXIT_TOOL_FAILURE)
         }
     }
@@ -232,7 +253,7 @@ fn has_capability(capability: u32) -> Result<bool> {
 // ANCHOR_END: privileges
 
 // ANCHOR: signals
-/// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
+/// Blocks SIGCHLD and the TERMINATING_SIGNALS and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
     // A caller may have started this tool with SIGCHLD ignored. The kernel
@@ -243,12 +264,8 @@ fn block_signals() -> Result<(SignalFd, SigSet)> {
         .context("failed to reset the action of SIGCHLD")?;
 
     let mut handled = SigSet::empty();
-    for signal in [
-        Signal::SIGCHLD,
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-    ] {
+    handled.add(Signal::SIGCHLD);
+    for signal in TERMINATING_SIGNALS {
         handled.add(signal);
     }
     let mut original_mask = SigSet::empty();
@@ -411,7 +428,7 @@ impl Drop for ChildStack {
         // SAFETY: the mapping was made in `new` with this length, and no
         // slice from `as_mut_slice` outlives `self`.
         if let Err(errno) = unsafe { munmap(self.mapping, self.mapping_len) } {
-            eprintln!("warning: failed to unmap the child's stack: {errno}");
+            eprint_line!("warning: failed to unmap the child's stack: {errno}");
         }
     }
 }
@@ -426,7 +443,7 @@ fn child_main(config: &ChildConfig, gate: &mut StartGate) -> isize {
     // from C, so it becomes the tool's failure status instead.
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         if let Err(error) = prepare_child(config, gate) {
-            eprintln!("error: {error:#}");
+            eprint_line!("error: {error:#}");
             return EXIT_TOOL_FAILURE;
         }
         execute_command(config)
@@ -511,7 +528,7 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // The command gets the signal mask that the tool started with and only
     // the file descriptors 0, 1 and 2.
     if let Err(errno) = config.signal_mask.thread_set_mask() {
-        eprintln!("error: failed to restore the signal mask: {errno}");
+        eprint_line!("error: failed to restore the signal mask: {errno}");
         return EXIT_TOOL_FAILURE;
     }
     // Rust programs ignore SIGPIPE, and an ignored signal stays ignored
@@ -519,11 +536,11 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // would report a broken pipe instead of ending quietly.
     // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
     if let Err(errno) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
-        eprintln!("error: failed to reset the action of SIGPIPE: {errno}");
+        eprint_line!("error: failed to reset the action of SIGPIPE: {errno}");
         return EXIT_TOOL_FAILURE;
     }
     if let Err(errno) = mark_descriptors_close_on_exec() {
-        eprintln!("error: failed to close inherited file descriptors: {errno}");
+        eprint_line!("error: failed to close inherited file descriptors: {errno}");
         return EXIT_TOOL_FAILURE;
     }
 
@@ -553,7 +570,7 @@ fn execute_command(config: &ChildConfig) -> u8 {
     match denied {
         Some(candidate) => report_exec_failure(&candidate, Errno::EACCES),
         None => {
-            eprintln!("error: command not found: {name:?} (searched PATH={CHILD_PATH})");
+            eprint_line!("error: command not found: {name:?} (searched PATH={CHILD_PATH})");
             EXIT_NOT_FOUND
         }
     }
@@ -599,8 +616,10 @@ fn mark_descriptors_close_on_exec() -> nix::Result<()> {
     Ok(())
 }
 
+/// Reports whether `path` names an existing file. A dangling symbolic link
+/// does not count, since execve(2) follows links.
 fn path_exists(path: &CString) -> bool {
-    nix::sys::stat::lstat(path.as_c_str()).is_ok()
+    nix::sys::stat::stat(path.as_c_str()).is_ok()
 }
 
 /// Prints why execve(2) failed on `path` and returns the exit status for it.
@@ -609,26 +628,26 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
         // execve(2) also returns ENOENT when the file exists but its
         // interpreter does not: the ELF loader or a #! program.
         Errno::ENOENT if path_exists(path) => {
-            eprintln!(
+            eprint_line!(
                 "error: cannot execute {path:?}: the file exists, but its interpreter \
                  (the ELF loader named in PT_INTERP, or the #! program) was not found"
             );
             EXIT_NOT_FOUND
         }
         Errno::ENOENT => {
-            eprintln!("error: command not found: {path:?}");
+            eprint_line!("error: command not found: {path:?}");
             EXIT_NOT_FOUND
         }
         Errno::EACCES => {
-            eprintln!("error: cannot execute {path:?}: permission denied (is it executable?)");
+            eprint_line!("error: cannot execute {path:?}: permission denied (is it executable?)");
             EXIT_CANNOT_EXECUTE
         }
         Errno::ENOEXEC => {
-            eprintln!("error: cannot execute {path:?}: not an executable format");
+            eprint_line!("error: cannot execute {path:?}: not an executable format");
             EXIT_CANNOT_EXECUTE
         }
         errno => {
-            eprintln!("error: failed to execute {path:?}: {}", errno.desc());
+            eprint_line!("error: failed to execute {path:?}: {}", errno.desc());
             EXIT_CANNOT_EXECUTE
         }
     }
@@ -651,7 +670,7 @@ enum Termination {
     Signaled(i32),
 }
 
-/// Waits for the child to end. SIGINT, SIGTERM or SIGHUP make the parent
+/// Waits for the child to end. A terminating signal makes the parent
 /// kill the child with SIGKILL, because a PID 1 ignores every signal it has
 /// no handler for, except SIGKILL and SIGSTOP sent from an ancestor PID
 /// namespace (pid_namespaces(7)). When that PID 1 dies, the kernel kills

@@ -19,7 +19,7 @@
 use std::collections::hash_map::RandomState;
 use std::ffi::{CStr, CString, OsString};
 use std::hash::{BuildHasher, Hasher};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use std::ptr::NonNull;
 
 use anyhow::{Context, Result, bail};
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -61,6 +62,20 @@ const CHILD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 /// calls execve(2), which replaces the stack with the command's own.
 const CHILD_STACK_SIZE: usize = 1024 * 1024;
 
+/// Signals that end the run: the parent kills the child and exits with
+/// 128 plus the signal's number. A terminal, a shell or a service manager
+/// sends these to stop a program, and their default action would end this
+/// tool without its cleanup.
+const TERMINATING_SIGNALS: [Signal; 7] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+];
+
 /// Maximum length of a hostname in bytes (HOST_NAME_MAX in limits.h).
 const HOST_NAME_MAX: usize = 64;
 
@@ -84,7 +99,8 @@ const EXIT_STATUS_HELP: &str = "\
 Exit status:
   N        the command exited with status N
   128+N    the command was killed by signal N, or this tool received
-           signal N (SIGINT, SIGTERM or SIGHUP) and killed the command
+           signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
+           or SIGALRM) and killed the command
   2        invalid command line
   125      this tool failed: not privileged, or clone or setup failed
   126      the command was found but could not be executed
@@ -115,7 +131,11 @@ struct Args {
     mount: bool,
 
     /// Start the command in a new UTS namespace with this hostname (1 to 64 bytes)
-    #[arg(short = 'u', value_name = "HOSTNAME", value_parser = parse_hostname)]
+    #[arg(
+        short = 'u',
+        value_name = "HOSTNAME",
+        value_parser = OsStringValueParser::new().try_map(parse_hostname)
+    )]
     hostname: Option<OsString>,
 
     /// Start the command in a new network namespace, which has only a loopback device
@@ -134,7 +154,6 @@ struct Args {
 }
 // ANCHOR_END: args
 
-// ANCHOR: verbose
 /// Whether the message queue demo puts the child in a new IPC namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum IpcChoice {
@@ -142,16 +161,23 @@ enum IpcChoice {
     Yes,
 }
 
-/// Prints a progress line on stderr when `-v` is given. The line is
-/// formatted first and written with one write(2), because stderr is not
-/// buffered: the line is out before the next step runs, none is lost when
-/// the child replaces itself with the command, and lines of the parent
-/// and the child do not mix.
+// ANCHOR: verbose
+/// Prints a line on stderr with one write(2). Stderr is not buffered, and
+/// `eprintln!` writes each piece of its format separately, so lines of the
+/// parent and the child could mix. Each line is out before the next step
+/// runs, and none is lost when the child replaces itself with the command.
+macro_rules! eprint_line {
+    ($($format:tt)*) => {{
+        let line = format!("{}\n", format_args!($($format)*));
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+    }};
+}
+
+/// Prints a progress line on stderr when `-v` is given.
 macro_rules! verbose {
     ($enabled:expr, $($format:tt)*) => {
         if $enabled {
-            let line = format!("{}\n", format_args!($($format)*));
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            eprint_line!($($format)*);
         }
     };
 }
@@ -163,7 +189,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprint_line!("error: {error:#}");
             ExitCode::from(EXIT_TOOL_FAILURE)
         }
     }
@@ -228,6 +254,22 @@ fn run(args: &Args) -> Result<u8> {
 }
 // ANCHOR_END: run
 
+/// Checks a hostname for `-u` before anything is created. The kernel takes
+/// 1 to 64 bytes (HOST_NAME_MAX in limits.h), not only UTF-8, and rejects a
+/// longer one.
+fn parse_hostname(value: OsString) -> Result<OsString, String> {
+    if value.is_empty() {
+        return Err("the hostname is empty: give 1 to 64 bytes".to_string());
+    }
+    if value.len() > HOST_NAME_MAX {
+        return Err(format!(
+            "the hostname is {} bytes long: give at most {HOST_NAME_MAX}",
+            value.len()
+        ));
+    }
+    Ok(value)
+}
+
 // ANCHOR: flags
 /// Returns the `CLONE_NEW*` flags that the options ask for.
 fn namespace_flags(args: &Args) -> CloneFlags {
@@ -248,21 +290,6 @@ fn namespace_flags(args: &Args) -> CloneFlags {
         flags |= CloneFlags::CLONE_NEWIPC;
     }
     flags
-}
-
-/// Checks a hostname for `-u` before anything is created. The kernel takes
-/// 1 to 64 bytes (HOST_NAME_MAX in limits.h) and rejects a longer one.
-fn parse_hostname(value: &str) -> Result<OsString, String> {
-    if value.is_empty() {
-        return Err("the hostname is empty: give 1 to 64 bytes".to_string());
-    }
-    if value.len() > HOST_NAME_MAX {
-        return Err(format!(
-            "the hostname is {} bytes long: give at most {HOST_NAME_MAX}",
-            value.len()
-        ));
-    }
-    Ok(OsString::from(value))
 }
 
 /// Formats clone flags as `CLONE_NEWPID | CLONE_NEWNS` for messages.
@@ -305,7 +332,7 @@ fn has_capability(capability: u32) -> Result<bool> {
 // ANCHOR_END: privileges
 
 // ANCHOR: signals
-/// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP and returns a signalfd that
+/// Blocks SIGCHLD and the TERMINATING_SIGNALS and returns a signalfd that
 /// receives them, with the signal mask to restore in the child.
 fn block_signals() -> Result<(SignalFd, SigSet)> {
     // A caller may have started this tool with SIGCHLD ignored. The kernel
@@ -316,12 +343,8 @@ fn block_signals() -> Result<(SignalFd, SigSet)> {
         .context("failed to reset the action of SIGCHLD")?;
 
     let mut handled = SigSet::empty();
-    for signal in [
-        Signal::SIGCHLD,
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-    ] {
+    handled.add(Signal::SIGCHLD);
+    for signal in TERMINATING_SIGNALS {
         handled.add(signal);
     }
     let mut original_mask = SigSet::empty();
@@ -493,7 +516,7 @@ impl Drop for ChildStack {
         // SAFETY: the mapping was made in `new` with this length, and no
         // slice from `as_mut_slice` outlives `self`.
         if let Err(errno) = unsafe { munmap(self.mapping, self.mapping_len) } {
-            eprintln!("warning: failed to unmap the child's stack: {errno}");
+            eprint_line!("warning: failed to unmap the child's stack: {errno}");
         }
     }
 }
@@ -508,7 +531,7 @@ fn child_main(config: &ChildConfig, gate: &mut StartGate) -> isize {
     // from C, so it becomes the tool's failure status instead.
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         if let Err(error) = prepare_child(config, gate) {
-            eprintln!("error: {error:#}");
+            eprint_line!("error: {error:#}");
             return EXIT_TOOL_FAILURE;
         }
         execute_command(config)
@@ -584,7 +607,6 @@ fn mount_proc(verbose: bool) -> Result<()> {
 }
 // ANCHOR_END: child
 
-// ANCHOR: exec
 /// Opens the parent's message queue, reads one line from stdin and sends
 /// it. A queue belongs to the IPC namespace it was created in, so in a new
 /// IPC namespace the name is not found. That is what the demo shows: the
@@ -594,7 +616,7 @@ fn send_message(queue_name: &CStr, verbose: bool) -> Result<()> {
     let queue = match mq_open(queue_name, flags, Mode::empty(), None) {
         Ok(queue) => queue,
         Err(Errno::ENOENT) => {
-            eprintln!(
+            eprint_line!(
                 "child: message queue {queue_name:?} does not exist in this IPC namespace, \
                  so no message is sent"
             );
@@ -611,7 +633,7 @@ fn send_message(queue_name: &CStr, verbose: bool) -> Result<()> {
             .map(|()| verbose!(verbose, "child: sent {} bytes", line.len()))
             .with_context(|| format!("failed to send to message queue {queue_name:?}")),
         None => {
-            eprintln!("child: stdin is empty, so no message is sent");
+            eprint_line!("child: stdin is empty, so no message is sent");
             Ok(())
         }
     });
@@ -654,6 +676,7 @@ fn set_hostname(hostname: &OsString, verbose: bool) -> Result<()> {
     Ok(())
 }
 
+// ANCHOR: exec
 /// Executes the command. Returns only when that fails, with the exit
 /// status to report, or with 0 when no command was given.
 fn execute_command(config: &ChildConfig) -> u8 {
@@ -669,7 +692,7 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // The command gets the signal mask that the tool started with and only
     // the file descriptors 0, 1 and 2.
     if let Err(errno) = config.signal_mask.thread_set_mask() {
-        eprintln!("error: failed to restore the signal mask: {errno}");
+        eprint_line!("error: failed to restore the signal mask: {errno}");
         return EXIT_TOOL_FAILURE;
     }
     // Rust programs ignore SIGPIPE, and an ignored signal stays ignored
@@ -677,11 +700,11 @@ fn execute_command(config: &ChildConfig) -> u8 {
     // would report a broken pipe instead of ending quietly.
     // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
     if let Err(errno) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
-        eprintln!("error: failed to reset the action of SIGPIPE: {errno}");
+        eprint_line!("error: failed to reset the action of SIGPIPE: {errno}");
         return EXIT_TOOL_FAILURE;
     }
     if let Err(errno) = mark_descriptors_close_on_exec() {
-        eprintln!("error: failed to close inherited file descriptors: {errno}");
+        eprint_line!("error: failed to close inherited file descriptors: {errno}");
         return EXIT_TOOL_FAILURE;
     }
 
@@ -711,7 +734,7 @@ fn execute_command(config: &ChildConfig) -> u8 {
     match denied {
         Some(candidate) => report_exec_failure(&candidate, Errno::EACCES),
         None => {
-            eprintln!("error: command not found: {name:?} (searched PATH={CHILD_PATH})");
+            eprint_line!("error: command not found: {name:?} (searched PATH={CHILD_PATH})");
             EXIT_NOT_FOUND
         }
     }
@@ -757,8 +780,10 @@ fn mark_descriptors_close_on_exec() -> nix::Result<()> {
     Ok(())
 }
 
+/// Reports whether `path` names an existing file. A dangling symbolic link
+/// does not count, since execve(2) follows links.
 fn path_exists(path: &CString) -> bool {
-    nix::sys::stat::lstat(path.as_c_str()).is_ok()
+    nix::sys::stat::stat(path.as_c_str()).is_ok()
 }
 
 /// Prints why execve(2) failed on `path` and returns the exit status for it.
@@ -767,33 +792,32 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
         // execve(2) also returns ENOENT when the file exists but its
         // interpreter does not: the ELF loader or a #! program.
         Errno::ENOENT if path_exists(path) => {
-            eprintln!(
+            eprint_line!(
                 "error: cannot execute {path:?}: the file exists, but its interpreter \
                  (the ELF loader named in PT_INTERP, or the #! program) was not found"
             );
             EXIT_NOT_FOUND
         }
         Errno::ENOENT => {
-            eprintln!("error: command not found: {path:?}");
+            eprint_line!("error: command not found: {path:?}");
             EXIT_NOT_FOUND
         }
         Errno::EACCES => {
-            eprintln!("error: cannot execute {path:?}: permission denied (is it executable?)");
+            eprint_line!("error: cannot execute {path:?}: permission denied (is it executable?)");
             EXIT_CANNOT_EXECUTE
         }
         Errno::ENOEXEC => {
-            eprintln!("error: cannot execute {path:?}: not an executable format");
+            eprint_line!("error: cannot execute {path:?}: not an executable format");
             EXIT_CANNOT_EXECUTE
         }
         errno => {
-            eprintln!("error: failed to execute {path:?}: {}", errno.desc());
+            eprint_line!("error: failed to execute {path:?}: {}", errno.desc());
             EXIT_CANNOT_EXECUTE
         }
     }
 }
 // ANCHOR_END: exec
 
-// ANCHOR: wait
 /// The parent's side of the message queue demo. Dropping it closes the
 /// queue and removes its name.
 #[derive(Debug)]
@@ -855,7 +879,7 @@ impl MessageQueue {
                 Ok(len) => {
                     self.received = true;
                     let message = String::from_utf8_lossy(&buffer[..len]);
-                    println!("parent: received from the child: {message}");
+                    print_result(format_args!("parent: received from the child: {message}"));
                 }
                 Err(Errno::EAGAIN) => return Ok(()),
                 Err(Errno::EINTR) => continue,
@@ -874,7 +898,9 @@ impl MessageQueue {
     fn finish(&mut self) -> Result<()> {
         self.receive()?;
         if !self.received {
-            println!("parent: the child ended without sending a message");
+            print_result(format_args!(
+                "parent: the child ended without sending a message"
+            ));
         }
         Ok(())
     }
@@ -884,7 +910,7 @@ impl Drop for MessageQueue {
     fn drop(&mut self) {
         if let Some(descriptor) = self.descriptor.take() {
             if let Err(errno) = mq_close(descriptor) {
-                eprintln!(
+                eprint_line!(
                     "warning: failed to close message queue {:?}: {errno}",
                     self.name
                 );
@@ -897,7 +923,7 @@ impl Drop for MessageQueue {
                 self.name
             ),
             Err(errno) => {
-                eprintln!(
+                eprint_line!(
                     "warning: failed to remove message queue {:?}: {errno}",
                     self.name
                 );
@@ -925,6 +951,15 @@ fn wait_for_message_or_signal(queue: &MessageQueue, signals: &SignalFd) -> Resul
     Ok(queue_events.contains(PollFlags::POLLIN))
 }
 
+/// Prints a result line of the demo on stdout. A closed stdout is reported
+/// on stderr instead of ending the run, which still has to clean up.
+fn print_result(line: std::fmt::Arguments) {
+    if let Err(error) = writeln!(std::io::stdout(), "{line}") {
+        eprint_line!("warning: failed to write to stdout: {error}");
+    }
+}
+
+// ANCHOR: wait
 /// How the run ended: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
@@ -940,7 +975,7 @@ enum Termination {
     Signaled(i32),
 }
 
-/// Waits for the child to end. SIGINT, SIGTERM or SIGHUP make the parent
+/// Waits for the child to end. A terminating signal makes the parent
 /// kill the child with SIGKILL, because a PID 1 ignores every signal it has
 /// no handler for, except SIGKILL and SIGSTOP sent from an ancestor PID
 /// namespace (pid_namespaces(7)). When that PID 1 dies, the kernel kills

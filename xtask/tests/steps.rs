@@ -76,17 +76,26 @@ fn run_with_stdin(step: &str, args: &[&str], input: &[u8]) -> Output {
 /// stderr stays open after it ended: a process it left behind holds them.
 fn wait_for_output(mut child: Child, what: &str) -> Output {
     let (sender, receiver) = mpsc::channel();
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let stdout_sender = sender.clone();
-    std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = stdout_sender.send((1, stdout.read_to_end(&mut buffer).map(|_| buffer)));
-    });
-    let mut stderr = child.stderr.take().expect("stderr is piped");
-    std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = sender.send((2, stderr.read_to_end(&mut buffer).map(|_| buffer)));
-    });
+    // A stream that the test closed itself reads as empty.
+    let stdout: Option<Box<dyn Read + Send>> = child
+        .stdout
+        .take()
+        .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>);
+    let stderr: Option<Box<dyn Read + Send>> = child
+        .stderr
+        .take()
+        .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>);
+    for (stream, pipe) in [(1, stdout), (2, stderr)] {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let mut buffer = Vec::new();
+            let result = match pipe {
+                Some(mut pipe) => pipe.read_to_end(&mut buffer).map(|_| buffer),
+                None => Ok(buffer),
+            };
+            let _ = sender.send((stream, result));
+        });
+    }
 
     let status = wait_with_limit(&mut child, what);
     let mut output = Output {
@@ -387,18 +396,31 @@ fn run_unprivileged(step: &str, wrapper: &[&str], args: &[&str]) -> Output {
     let dir = open_temp_dir();
     let copy = dir.path().join(step);
     fs::copy(binary(step), &copy).expect("failed to copy the step");
-    Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .args(wrapper)
-        .arg(&copy)
-        .args(args)
-        .output()
-        .expect("failed to run setpriv")
+    // Another test thread may fork while the copy is still open for
+    // writing, and until that child execs, running the copy fails with
+    // ETXTBSY ("Text file busy"). Such a run is tried again.
+    for _ in 0..20 {
+        let output = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .args(wrapper)
+            .arg(&copy)
+            .args(args)
+            .output()
+            .expect("failed to run setpriv");
+        if !text(&output.stderr).contains("Text file busy") {
+            return output;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "{} stayed busy: another process kept it open for writing",
+        copy.display()
+    );
 }
 
 #[test]
@@ -526,9 +548,17 @@ fn signals_end_run_when_pid_1_ignores_them() {
         return;
     }
     for (index, step) in steps_from(PID_STEP).iter().enumerate() {
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        let signals = [
+            libc::SIGINT,
+            libc::SIGTERM,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+            libc::SIGUSR1,
+        ];
+        for signal in signals {
             let marker = format!("1000{index}{signal}.5");
-            let script = format!(r#"trap "" INT TERM HUP; sleep {marker} & echo ready; wait"#);
+            let script =
+                format!(r#"trap "" INT TERM HUP QUIT USR1; sleep {marker} & echo ready; wait"#);
             check_signal_ends_run(step, &["-p", "sh", "-c", &script], signal, &marker);
         }
     }
@@ -1280,4 +1310,97 @@ fn chroot_finds_non_utf8_command_name() {
         .unwrap();
     check_status(STEPS[CHROOT_STEP], &output, 0);
     assert_eq!(text(&output.stdout), "ran\n", "{}", describe(&output));
+}
+
+#[test]
+fn dangling_link_in_path_is_skipped() {
+    if !is_root("dangling_link_in_path_is_skipped") {
+        return;
+    }
+    let jail = make_jail();
+    fs::write(jail.path().join("marker"), "found the real cat\n").unwrap();
+    // The first PATH folder has a dangling `cat`; the search goes on to
+    // the real one, as execvp(3) does.
+    let sbin = jail.path().join("usr/local/sbin");
+    fs::create_dir_all(&sbin).unwrap();
+    std::os::unix::fs::symlink("/no/such/file", sbin.join("cat")).unwrap();
+    let output = run(
+        STEPS[CHROOT_STEP],
+        &["-c", &jail_arg(&jail), "cat", "/marker"],
+    );
+    check_status(STEPS[CHROOT_STEP], &output, 0);
+    assert_eq!(
+        text(&output.stdout),
+        "found the real cat\n",
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn ipc_closed_stdout_still_cleans_up() {
+    for step in steps_from(IPC_STEP) {
+        let mut child = Command::new(binary(step))
+            .args(["-v", "-i", "no"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Nobody reads stdout: the parent's result line meets a closed pipe.
+        drop(child.stdout.take());
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"lost line\n")
+            .unwrap();
+        let output = wait_for_output(child, step);
+        check_status(step, &output, 0);
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("failed to write to stdout"),
+            "{step}: {stderr}"
+        );
+        assert!(
+            stderr.contains("parent: removed message queue"),
+            "{step}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn uts_namespace_takes_non_utf8_hostname() {
+    if !is_root("uts_namespace_takes_non_utf8_hostname") {
+        return;
+    }
+    for step in steps_from(UTS_STEP) {
+        let output = Command::new(binary(step))
+            .arg("-u")
+            .arg(OsStr::from_bytes(b"box\xff"))
+            .args(["cat", "/proc/sys/kernel/hostname"])
+            .output()
+            .unwrap();
+        check_status(step, &output, 0);
+        assert_eq!(output.stdout, b"box\xff\n", "{step}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn chroot_takes_non_utf8_directory() {
+    if !is_root("chroot_takes_non_utf8_directory") {
+        return;
+    }
+    let jail = make_jail();
+    let links = tempfile::tempdir().unwrap();
+    let link = links.path().join(OsStr::from_bytes(b"jail\xff"));
+    std::os::unix::fs::symlink(jail.path(), &link).unwrap();
+    let output = Command::new(binary(STEPS[CHROOT_STEP]))
+        .arg("-c")
+        .arg(&link)
+        .args(["/bin/sh", "-c", "pwd"])
+        .output()
+        .unwrap();
+    check_status(STEPS[CHROOT_STEP], &output, 0);
+    assert_eq!(text(&output.stdout), "/\n", "{}", describe(&output));
 }
