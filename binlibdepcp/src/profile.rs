@@ -17,10 +17,12 @@
 //! derives the folders from the loader's own folder.
 //! Other architectures and other loaders (musl) are left out.
 
+use nix::sys::memfd::{MFdFlags, memfd_create};
 use std::collections::{HashMap, HashSet};
 use std::ffi::CStr;
 use std::fmt;
-use std::fs;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -110,28 +112,39 @@ impl LoaderProfile {
     /// Fails when the loader cannot be run, rejects the option (glibc
     /// before 2.33) or prints a text without the needed keys.
     pub fn query(loader: &Path) -> Result<LoaderProfile, ProfileError> {
+        let failure = |err: io::Error| {
+            ProfileError(format!(
+                "failed to run {} --list-diagnostics: {err}",
+                loader.display()
+            ))
+        };
+        // The loader writes its output in hundreds of small write(2) calls.
+        // Through a pipe, the two processes would take turns for each call,
+        // so the loader writes into a memory file, read once it has exited.
+        let memory_file = memfd_create(c"ld.so-diagnostics", MFdFlags::MFD_CLOEXEC)
+            .map_err(|errno| failure(errno.into()))?;
+        let mut output = File::from(memory_file);
+        let stdout = output.try_clone().map_err(failure)?;
         // An empty environment, so that the caller's GLIBC_TUNABLES cannot
         // mask CPU features: the program in the jail starts without it.
-        let output = Command::new(loader)
+        let status = Command::new(loader)
             .arg("--list-diagnostics")
             .env_clear()
             .stdin(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::null())
-            .output()
-            .map_err(|err| {
-                ProfileError(format!(
-                    "failed to run {} --list-diagnostics: {err}",
-                    loader.display()
-                ))
-            })?;
-        if !output.status.success() {
+            .status()
+            .map_err(failure)?;
+        if !status.success() {
             return Err(ProfileError(format!(
-                "{} --list-diagnostics failed ({}): glibc before 2.33 lacks that option",
+                "{} --list-diagnostics failed ({status}): glibc before 2.33 lacks that option",
                 loader.display(),
-                output.status
             )));
         }
-        LoaderProfile::from_diagnostics(&String::from_utf8_lossy(&output.stdout))
+        let mut text = Vec::new();
+        output.seek(SeekFrom::Start(0)).map_err(failure)?;
+        output.read_to_end(&mut text).map_err(failure)?;
+        LoaderProfile::from_diagnostics(&String::from_utf8_lossy(&text))
     }
 
     /// Builds the profile from the text `ld.so --list-diagnostics` prints.
