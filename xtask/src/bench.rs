@@ -1758,10 +1758,7 @@ fn render_startup(page: &mut String, report: &Report) {
          does not explain the gap. The \
          step's extra calls include a second process handshake (the start pipe) that \
          makes the parent and the child wait for each other once, which costs a \
-         scheduler round trip on a busy machine. Step 5 and 6 write their one line \
-         about the missing queue with about 20 write(2) calls: Rust's standard error \
-         is unbuffered, and the queue name's `{{:?}}` form goes out one character per \
-         call. Raw data: [startup-0.json](benchmarks/startup-0.json) to \
+         scheduler round trip on a busy machine. Raw data: [startup-0.json](benchmarks/startup-0.json) to \
          [startup-6.json](benchmarks/startup-6.json), \
          [syscalls.json](benchmarks/syscalls.json).\n"
     );

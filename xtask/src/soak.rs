@@ -27,7 +27,7 @@ pub fn soak(runs: usize) -> Result<()> {
     let folder = binary_folder()?;
     build_binaries(&folder)?;
     let jail = make_jail(&folder)?;
-    let before = HostState::capture()?;
+    let before = HostState::capture(&folder)?;
     let started = Instant::now();
 
     let mut total = 0;
@@ -54,11 +54,12 @@ pub fn soak(runs: usize) -> Result<()> {
                 check_run(step, &output)?;
             }
         }
-        total += runs + runs.div_ceil(2) * 2;
-        println!("{step}: {runs} runs one at a time and {runs} two at a time passed");
+        let paired = runs.div_ceil(2) * 2;
+        total += runs + paired;
+        println!("{step}: {runs} runs one at a time and {paired} two at a time passed");
     }
 
-    let after = HostState::capture()?;
+    let after = HostState::capture(&folder)?;
     fs::remove_dir_all(&jail).with_context(|| format!("failed to remove {}", jail.display()))?;
     before.compare(&after, &pids)?;
     println!(
@@ -209,20 +210,20 @@ struct HostState {
 }
 
 impl HostState {
-    fn capture() -> Result<HostState> {
+    fn capture(step_folder: &Path) -> Result<HostState> {
         Ok(HostState {
             mounts: mounts()?,
             hostname: fs::read_to_string("/proc/sys/kernel/hostname")
                 .context("failed to read the hostname")?,
             queues: message_queues()?,
             links: folder_names(Path::new("/sys/class/net"))?,
-            step_processes: step_processes(),
+            step_processes: step_processes(step_folder),
         })
     }
 
-    /// Fails with every difference between two captures. Queues and step
-    /// processes count only when they carry the PID of a run in `pids`,
-    /// because other programs on the host may create and remove theirs.
+    /// Fails with every difference between two captures. Queues count only
+    /// when they carry the PID of a run in `pids`, because other programs on
+    /// the host may create and remove theirs.
     fn compare(&self, after: &HostState, pids: &HashSet<u32>) -> Result<()> {
         let mut problems = Vec::new();
         let host_wide = [
@@ -243,14 +244,18 @@ impl HostState {
             pid.and_then(|pid| pid.parse().ok())
                 .is_some_and(|pid| pids.contains(&pid))
         };
-        let per_run = [
-            ("message queue", &self.queues, &after.queues),
-            ("step process", &self.step_processes, &after.step_processes),
-        ];
-        for (what, before, after) in per_run {
-            for added in after.difference(before).filter(|name| ours(name)) {
-                problems.push(format!("left {what}: {added}"));
-            }
+        for added in after
+            .queues
+            .difference(&self.queues)
+            .filter(|name| ours(name))
+        {
+            problems.push(format!("left message queue: {added}"));
+        }
+        // Only the soak's own binaries are listed, so every new one counts:
+        // a parent that outlived its run, or a child stuck before execve(2),
+        // which has a PID of its own.
+        for added in after.step_processes.difference(&self.step_processes) {
+            problems.push(format!("left step process: {added}"));
         }
         if self.hostname != after.hostname {
             problems.push(format!(
@@ -299,9 +304,13 @@ fn folder_names(folder: &Path) -> Result<BTreeSet<String>> {
     Ok(names)
 }
 
-/// Returns "PID NAME" for every process whose program is a step binary.
-fn step_processes() -> BTreeSet<String> {
+/// Returns "PID PATH" for every process whose program is one of the step
+/// binaries in `step_folder`.
+fn step_processes(step_folder: &Path) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
+    let step_folder = step_folder
+        .canonicalize()
+        .unwrap_or_else(|_| step_folder.to_path_buf());
     let Ok(entries) = fs::read_dir("/proc") else {
         return found;
     };
@@ -309,9 +318,9 @@ fn step_processes() -> BTreeSet<String> {
         let Ok(exe) = fs::read_link(entry.path().join("exe")) else {
             continue;
         };
-        let name = exe.file_name().unwrap_or_default().to_string_lossy();
-        if xtask::STEPS.contains(&&*name) {
-            found.insert(format!("{} {name}", entry.file_name().to_string_lossy()));
+        if exe.parent() == Some(step_folder.as_path()) {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            found.insert(format!("{pid} {}", exe.display()));
         }
     }
     found
