@@ -1,5 +1,6 @@
-//! Support for the workspace's cross-crate tests: where the built binaries
-//! of the steps and of `binlibdepcp` are.
+//! Support for the workspace's cross-crate tests and automation: where the
+//! built binaries of the steps and of `binlibdepcp` are, and the helpers
+//! that several test files share.
 //!
 //! Cargo gives a test the path of a binary only when both are in the same
 //! package (`CARGO_BIN_EXE_<name>`). The tests here run the binaries of
@@ -8,8 +9,9 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Package names of the six steps, in order.
 pub const STEPS: [&str; 6] = [
@@ -97,4 +99,67 @@ pub fn with_mqueue_mount(script: &str) -> anyhow::Result<String> {
         String::from_utf8_lossy(&output.stderr)
     );
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Returns true when running as root. Otherwise prints that `test` was
+/// skipped and why, so that a skip never looks like a pass.
+pub fn is_root(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("skipped {test}: it creates namespaces, which needs root");
+    }
+    root
+}
+
+/// Returns the PIDs of the processes whose command line contains `marker`.
+pub fn processes_with(marker: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if String::from_utf8_lossy(&cmdline).contains(marker) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Waits for `child`, killing it (by PID, through `Child::kill`) and
+/// panicking when it runs past `limit`, which only detects a hang.
+pub fn wait_with_limit(child: &mut Child, what: &str, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("failed to wait for the child") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Returns the book's folder, `book/` at the top of the workspace.
+pub fn book_folder() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book")
+}
+
+/// Prints on stderr that `test` was skipped and why. The test harness
+/// shows this line even without `--nocapture`, because it captures only
+/// what the test prints through the `print!` macros.
+pub fn report_skip(test: &str, reason: &str) {
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("{test}: skipped: {reason}\n").as_bytes(),
+    );
 }

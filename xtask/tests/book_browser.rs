@@ -9,7 +9,6 @@
 //! its scripts ran, so the checks see the output of highlight.js and of
 //! mdBook's search.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -20,14 +19,11 @@ use std::sync::OnceLock;
 const SCRIPT_TIME_BUDGET_MS: u32 = 10_000;
 
 fn book_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book")
+    xtask::book_folder()
 }
 
-/// Writes past libtest's output capture, so that a skip is visible in a
-/// plain `cargo test` run.
 fn report_skip(reason: &str) {
-    let mut stderr = std::io::stderr();
-    let _ = writeln!(stderr, "book_browser: skipped: {reason}");
+    xtask::report_skip("book_browser", reason);
 }
 
 fn find_chromium() -> Option<PathBuf> {

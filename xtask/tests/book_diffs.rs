@@ -8,11 +8,11 @@
 //! chapter explains the new hunks.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn book_source() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
+    xtask::book_folder().join("src")
 }
 
 #[test]

@@ -17,7 +17,6 @@
 //! create, and those end with the processes in them.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,14 +34,11 @@ const HOST_PROGRAMS: &[&str] = &[
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn book_source() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
+    xtask::book_folder().join("src")
 }
 
-/// Writes past libtest's output capture, so that a skip is visible in a
-/// plain `cargo test` run and not only with `--nocapture`.
 fn report_skip(reason: &str) {
-    let mut stderr = std::io::stderr();
-    let _ = writeln!(stderr, "book_transcripts: skipped: {reason}");
+    xtask::report_skip("book_transcripts", reason);
 }
 
 /// Finds `program` in the folders of `PATH`.

@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use xtask::{STEPS, binary};
+use xtask::{STEPS, binary, is_root, processes_with, wait_with_limit};
 
 /// Maximum time a run may take before a test calls it hung. The runs here
 /// end in well under a second; the margin is for a loaded machine.
@@ -21,47 +21,8 @@ const HANG_LIMIT: Duration = Duration::from_secs(30);
 const IPC_STEP: &str = "step5-ipc";
 const CHROOT_STEP: &str = "step6-chroot";
 
-fn is_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipped {test}: the steps create namespaces, which needs root");
-    }
-    root
-}
-
-/// Waits for `child`, killing it by PID and failing when it runs past
-/// HANG_LIMIT.
 fn wait_or_fail(child: &mut Child, what: &str) -> ExitStatus {
-    let deadline = Instant::now() + HANG_LIMIT;
-    loop {
-        if let Some(status) = child.try_wait().expect("failed to wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not end within {HANG_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Returns the PIDs of processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        if String::from_utf8_lossy(&cmdline).contains(marker) {
-            found.push(pid);
-        }
-    }
-    found
+    wait_with_limit(child, what, HANG_LIMIT)
 }
 
 /// Returns the PIDs of the children of `parent`.

@@ -16,9 +16,9 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use xtask::{STEPS, binary};
+use xtask::{STEPS, binary, is_root, processes_with};
 
 /// Longest time a run may take before the test calls it hung. Every run
 /// here ends in well under a second; the margin is for a loaded machine.
@@ -35,17 +35,6 @@ const CHROOT_STEP: usize = 5;
 /// Returns the steps that have the option introduced by step `first`.
 fn steps_from(first: usize) -> &'static [&'static str] {
     &STEPS[first..]
-}
-
-/// Returns true when running as root. Otherwise prints that `test` was
-/// skipped and why, so that a skip never looks like a pass.
-fn is_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root {
-        eprintln!("skipped {test}: it creates namespaces, which needs root");
-    }
-    root
 }
 
 /// Runs `step` with `args`, empty stdin, and waits for it.
@@ -117,21 +106,8 @@ fn wait_for_output(mut child: Child, what: &str) -> Output {
     output
 }
 
-/// Waits for `child`, killing it and failing the test when it runs past
-/// HANG_LIMIT.
 fn wait_with_limit(child: &mut Child, what: &str) -> ExitStatus {
-    let deadline = Instant::now() + HANG_LIMIT;
-    loop {
-        if let Some(status) = child.try_wait().expect("failed to wait for the child") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not end within {HANG_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    xtask::wait_with_limit(child, what, HANG_LIMIT)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -165,26 +141,6 @@ fn open_temp_dir() -> tempfile::TempDir {
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
         .expect("failed to open up the temporary folder");
     dir
-}
-
-/// Lists the PIDs of processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir("/proc")
-        .expect("failed to list /proc")
-        .flatten()
-    {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.bytes().all(|byte| byte.is_ascii_digit()) {
-            continue;
-        }
-        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
-            if text(&cmdline).contains(marker) {
-                found.push(name);
-            }
-        }
-    }
-    found
 }
 
 /// Returns the mount points of this process's mount namespace.
