@@ -45,7 +45,7 @@ pub fn binary(name: &str) -> PathBuf {
     folder.join(name)
 }
 
-/// Returns the folder that holds this profile's binaries: the folder above
+/// Returns the folder of this profile's binaries: the folder above
 /// the running test binary's `deps` folder.
 fn target_folder() -> PathBuf {
     let test_binary = std::env::current_exe().expect("the path of the running test is unknown");

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use xtask::{STEPS, binary, is_root, processes_with};
 
-/// Longest time a run may take before the test calls it hung. Every run
+/// Maximum time a run may take before the test calls it hung. Every run
 /// here ends in well under a second; the margin is for a loaded machine.
 const HANG_LIMIT: Duration = Duration::from_secs(30);
 
@@ -62,7 +62,7 @@ fn run_with_stdin(step: &str, args: &[&str], input: &[u8]) -> Output {
 
 /// Waits for `child` and collects its output, killing it (by PID, since it
 /// is our own child) when it runs past HANG_LIMIT. Fails when its stdout or
-/// stderr stays open after it ended: a process it left behind holds them.
+/// stderr stays open after it ended: a process it left behind keeps them open.
 fn wait_for_output(mut child: Child, what: &str) -> Output {
     let (sender, receiver) = mpsc::channel();
     // A stream that the test closed itself reads as empty.
@@ -347,7 +347,7 @@ fn child_gets_only_standard_descriptors() {
 
 /// Runs a copy of `step` as user nobody with no capabilities, behind the
 /// `wrapper` command (if any), and waits for it. The copy lies in a folder
-/// that nobody may enter, which the build's target folder may not be.
+/// that the user nobody may enter, which the build's target folder may not be.
 fn run_unprivileged(step: &str, wrapper: &[&str], args: &[&str]) -> Output {
     let dir = open_temp_dir();
     let copy = dir.path().join(step);
@@ -1303,7 +1303,7 @@ fn ipc_closed_stdout_still_cleans_up() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Nobody reads stdout: the parent's result line meets a closed pipe.
+        // No one reads stdout: the parent's result line meets a closed pipe.
         drop(child.stdout.take());
         child
             .stdin
