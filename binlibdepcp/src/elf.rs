@@ -565,6 +565,20 @@ mod tests {
     }
 
     #[test]
+    fn string_table_reads_past_window() {
+        let mut table = vec![0u8];
+        table.extend(std::iter::repeat_n(b'a', 5000));
+        table.extend_from_slice(b"\0libx.so\0");
+        let length = table.len() as u64;
+        let mut strings = StringTable::new(&table[..], 0..length, [1].into_iter()).unwrap();
+        assert_eq!(strings.window.len() as u64, STRING_TAIL);
+        assert_eq!(strings.string(1).unwrap(), vec![b'a'; 5000]);
+        assert_eq!(strings.string(5002).unwrap(), b"libx.so");
+        assert!(strings.string(0).is_err());
+        assert!(strings.string(length).is_err());
+    }
+
+    #[test]
     fn damaged_elf_never_panics() {
         let original = std::fs::read("/lib/x86_64-linux-gnu/libz.so.1").unwrap();
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;

@@ -64,8 +64,12 @@ pub struct ObjectCache {
     verdicts: HashMap<FileId, Verdict>,
     /// Real paths of folders, by the path given.
     real_folders: HashMap<PathBuf, PathBuf>,
+    /// Outcomes of [`ObjectCache::interpreter`], by path.
+    interpreters: HashMap<PathBuf, Result<(Arc<DynamicInfo>, FileId), String>>,
     /// `/etc/ld.so.cache` lookups, by library name.
     lookups: HashMap<Vec<u8>, Option<PathBuf>>,
+    /// [`LoaderProfile::search_subdirs`], computed on first use.
+    subdirs: Option<Arc<[String]>>,
 }
 
 impl ObjectCache {
@@ -111,12 +115,12 @@ impl ObjectCache {
         }
     }
 
-    /// Returns the real path of `path` (absolute), as realpath(3) does: for a
-    /// file that is not a symlink, the real path of its folder, computed
+    /// Returns the real path of `path` (absolute), as realpath(3) does, where
+    /// `is_symlink` comes from the caller's lstat(2) of `path`. For a file
+    /// that is not a symlink it is the real path of its folder, computed
     /// once per folder, with its name. A path that cannot be resolved is
     /// returned as it is.
-    pub fn real_path(&mut self, path: &Path) -> PathBuf {
-        let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    pub fn real_path(&mut self, path: &Path, is_symlink: bool) -> PathBuf {
         let (Some(folder), Some(name), false) = (path.parent(), path.file_name(), is_symlink)
         else {
             return fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -126,6 +130,15 @@ impl ObjectCache {
             .entry(folder.to_path_buf())
             .or_insert_with(|| fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()));
         real_folder.join(name)
+    }
+
+    /// Returns the hwcap subfolders searched in every folder, computed once
+    /// per run from `profile`, which must be the same at every call.
+    pub fn search_subdirs(&mut self, profile: &LoaderProfile) -> Arc<[String]> {
+        Arc::clone(
+            self.subdirs
+                .get_or_insert_with(|| profile.search_subdirs().into()),
+        )
     }
 
     /// Looks `name` up in `cache` with [`LdSoCache::lookup`], once per name.
@@ -150,6 +163,15 @@ impl ObjectCache {
     /// Returns its dynamic section facts and its device and inode, or the
     /// reason why it cannot be loaded, without the path.
     pub fn interpreter(&mut self, path: &Path) -> Result<(Arc<DynamicInfo>, FileId), String> {
+        if let Some(result) = self.interpreters.get(path) {
+            return result.clone();
+        }
+        let result = self.interpreter_uncached(path);
+        self.interpreters.insert(path.to_path_buf(), result.clone());
+        result
+    }
+
+    fn interpreter_uncached(&mut self, path: &Path) -> Result<(Arc<DynamicInfo>, FileId), String> {
         // A device or FIFO named as PT_INTERP would make the read never end.
         let metadata = fs::metadata(path).map_err(|err| describe(&err))?;
         if !metadata.is_file() {

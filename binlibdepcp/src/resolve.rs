@@ -214,8 +214,8 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 }
 
 /// Opens a program (or a `#!` interpreter) for reading its start and its
-/// dynamic section.
-fn open_program(path: &Path) -> Result<FileReader, ProgramError> {
+/// dynamic section, and returns whether `path` itself is a symlink.
+fn open_program(path: &Path) -> Result<(FileReader, bool), ProgramError> {
     let failure = |err: io::Error| {
         ProgramError(format!(
             "failed to read {}: {}",
@@ -223,7 +223,11 @@ fn open_program(path: &Path) -> Result<FileReader, ProgramError> {
             describe(&err)
         ))
     };
-    let metadata = fs::metadata(path).map_err(failure)?;
+    let mut metadata = fs::symlink_metadata(path).map_err(failure)?;
+    let is_symlink = metadata.file_type().is_symlink();
+    if is_symlink {
+        metadata = fs::metadata(path).map_err(failure)?;
+    }
     if !metadata.is_file() {
         return Err(ProgramError(format!(
             "failed to read {}: not a regular file: name a program file",
@@ -231,7 +235,8 @@ fn open_program(path: &Path) -> Result<FileReader, ProgramError> {
         )));
     }
     let file = File::open(path).map_err(failure)?;
-    FileReader::new(file, metadata.len()).map_err(failure)
+    let reader = FileReader::new(file, metadata.len()).map_err(failure)?;
+    Ok((reader, is_symlink))
 }
 
 /// Describes an I/O error, with a fix for the usual cases.
@@ -285,7 +290,7 @@ impl<'config> Resolver<'config> {
         let mut tree = LoadTree::default();
         let mut current = absolute(program);
         loop {
-            let reader = open_program(&current)?;
+            let (reader, is_symlink) = open_program(&current)?;
             tree.programs.push(current.clone());
             if let Some(interpreter) = script_interpreter(reader.start()) {
                 if tree.programs.len() > MAX_SCRIPT_DEPTH {
@@ -298,8 +303,10 @@ impl<'config> Resolver<'config> {
                 continue;
             }
             let info = read_executable(&current, &reader)?;
+            let real = self.objects.real_path(&current, is_symlink);
+            let executable = executable_object(&current, info, &real);
             tree.executable = current;
-            load_executable(&mut tree, info, self.config, &mut self.objects)?;
+            load_executable(&mut tree, executable, self.config, &mut self.objects)?;
             return Ok(tree);
         }
     }
@@ -340,20 +347,18 @@ fn read_executable(path: &Path, reader: &FileReader) -> Result<DynamicInfo, Prog
 /// Fills `tree` for the ELF executable at `tree.executable`.
 fn load_executable(
     tree: &mut LoadTree,
-    info: DynamicInfo,
+    executable: LoadedObject,
     config: &SearchConfig,
     objects: &mut ObjectCache,
 ) -> Result<(), ProgramError> {
-    let Some(interpreter) = info.interpreter.clone() else {
+    let Some(interpreter) = executable.info.interpreter.clone() else {
         // Without PT_INTERP the kernel starts the program directly, so no
         // loader runs and DT_NEEDED is never read.
         tree.is_static = true;
-        tree.objects
-            .push(executable_object(&tree.executable, info, objects));
+        tree.objects.push(executable);
         return Ok(());
     };
-    tree.objects
-        .push(executable_object(&tree.executable, info, objects));
+    tree.objects.push(executable);
     tree.objects.push(interpreter_object(
         &path_from_bytes(&interpreter),
         &tree.executable,
@@ -364,10 +369,10 @@ fn load_executable(
 }
 
 /// Builds the executable's object: `$ORIGIN` is the folder of its real
-/// path, because the loader reads it from /proc/self/exe
+/// path `real`, because the loader reads it from /proc/self/exe
 /// (sysdeps/unix/sysv/linux/dl-origin.c).
-fn executable_object(path: &Path, info: DynamicInfo, objects: &mut ObjectCache) -> LoadedObject {
-    let origin = parent_bytes(&objects.real_path(path));
+fn executable_object(path: &Path, info: DynamicInfo, real: &Path) -> LoadedObject {
+    let origin = parent_bytes(real);
     let names = info.soname.iter().cloned().collect();
     LoadedObject {
         path: path.to_path_buf(),
@@ -670,10 +675,10 @@ fn search_step(
     config: &SearchConfig,
     objects: &mut ObjectCache,
 ) -> Option<Result<Candidate, String>> {
-    let subdirs = config.profile.search_subdirs();
+    let subdirs = objects.search_subdirs(&config.profile);
     let name = OsStr::from_bytes(name);
     for folder in &step.folders {
-        for subdir in &subdirs {
+        for subdir in subdirs.iter() {
             let path = folder.join(subdir).join(name);
             match objects.probe(&path) {
                 Probe::Usable { info, file_id } => {
@@ -707,9 +712,9 @@ fn cache_candidate(
     // dl-load.c compares the entry with each default folder as a plain
     // string prefix.
     let in_default = config.profile.default_dirs.iter().any(|dir| {
-        let mut prefix = dir.as_os_str().as_bytes().to_vec();
-        prefix.push(b'/');
-        path.as_os_str().as_bytes().starts_with(&prefix)
+        let entry = path.as_os_str().as_bytes();
+        let dir = dir.as_os_str().as_bytes();
+        entry.starts_with(dir) && entry.get(dir.len()) == Some(&b'/')
     });
     (!(nodeflib && in_default)).then_some(path)
 }
