@@ -52,9 +52,11 @@ enum Verdict {
     Loadable(Arc<DynamicInfo>),
     /// ELF of the other class or of another machine.
     Foreign,
-    /// Rejected by `open_verify`, or with a dynamic section that cannot be
-    /// read. The text is the reason.
-    Invalid(String),
+    /// Rejected by `open_verify`, for the reason given.
+    Rejected(String),
+    /// An x86_64 object whose dynamic section cannot be read, for the
+    /// reason given.
+    Damaged(String),
 }
 
 /// The outcomes of every file opened in one run.
@@ -111,7 +113,9 @@ impl ObjectCache {
         match verdict {
             Verdict::Loadable(info) => Probe::Usable { info, file_id },
             Verdict::Foreign => Probe::Skip,
-            Verdict::Invalid(reason) => Probe::Fatal(format!("{}: {reason}", path.display())),
+            Verdict::Rejected(reason) | Verdict::Damaged(reason) => {
+                Probe::Fatal(format!("{}: {reason}", path.display()))
+            }
         }
     }
 
@@ -180,8 +184,8 @@ impl ObjectCache {
         let file_id = (metadata.dev(), metadata.ino());
         match self.verdict(path, &metadata) {
             Ok(Verdict::Loadable(info)) => Ok((info, file_id)),
-            Ok(Verdict::Foreign) => Err("not an x86_64 ELF object".into()),
-            Ok(Verdict::Invalid(reason)) => Err(reason),
+            Ok(Verdict::Foreign | Verdict::Rejected(_)) => Err("not an x86_64 ELF object".into()),
+            Ok(Verdict::Damaged(reason)) => Err(reason),
             Err(err) => Err(describe(&err)),
         }
     }
@@ -197,7 +201,7 @@ impl ObjectCache {
         let file = File::open(path)?;
         let verdict = match FileReader::new(file, metadata.len()) {
             Ok(reader) => read_verdict(&reader),
-            Err(err) => Verdict::Invalid(err.to_string()),
+            Err(err) => Verdict::Damaged(describe(&err)),
         };
         self.verdicts.insert(file_id, verdict.clone());
         Ok(verdict)
@@ -208,11 +212,11 @@ fn read_verdict(reader: &FileReader) -> Verdict {
     match reader.identify() {
         Identity::Loadable => {}
         Identity::WrongClass | Identity::WrongMachine(_) => return Verdict::Foreign,
-        Identity::Rejected(reason) => return Verdict::Invalid(reason),
+        Identity::Rejected(reason) => return Verdict::Rejected(reason),
     }
     match reader.dynamic_info() {
         Ok(info) => Verdict::Loadable(Arc::new(info)),
-        Err(err) => Verdict::Invalid(err.to_string()),
+        Err(err) => Verdict::Damaged(err.to_string()),
     }
 }
 
