@@ -172,10 +172,11 @@ pub fn read_dynamic_info(data: &[u8]) -> Result<DynamicInfo, ElfError> {
 /// Reads the interpreter and the dynamic section through any [`ReadRef`]:
 /// a byte slice, or a [`FileReader`] that reads only the ranges asked for.
 ///
-/// The ranges read are the ones the loader reads: the ELF header, the
-/// program headers, the last `PT_INTERP`, the first `PT_DYNAMIC` and the
-/// `DT_STRTAB` bytes. Every range is checked against the file size before
-/// it is read, so a reader never allocates for a range past the end.
+/// The ranges read are the ELF header, the program headers, the last
+/// `PT_INTERP`, the first `PT_DYNAMIC` and the part of `DT_STRTAB` that
+/// contains the requested strings. Both readers (a slice, and object 0.40's
+/// `ReadCache` behind [`FileReader`]) check a range against the file size
+/// before reading it, so a hostile offset or size never allocates past it.
 pub fn read_dynamic_info_from<'data, R: ReadRef<'data>>(data: R) -> Result<DynamicInfo, ElfError> {
     let file_size = data
         .len()
@@ -202,7 +203,7 @@ fn object_error(err: object::read::Error) -> ElfError {
     ElfError(err.to_string())
 }
 
-/// Returns the last `PT_INTERP`, which the loader takes as its own name.
+/// Returns the text of the last `PT_INTERP` (a real program has one).
 /// Every `PT_INTERP` must lie inside the file, but only the last one is read,
 /// so that a file with thousands of them cannot make thousands of reads.
 fn read_interpreter<'data, R: ReadRef<'data>>(
@@ -422,7 +423,7 @@ fn until_nul(bytes: &[u8]) -> Option<&[u8]> {
 /// An open file read in ranges, for [`read_dynamic_info_from`].
 ///
 /// It reads the first [`PREFIX_SIZE`] bytes at once and every other range
-/// with one pread(2) when the parser asks for it, so parsing a large library
+/// with one pread(2) when the parser requests it, so parsing a large library
 /// reads a few KiB, not the whole file. The ranges read stay in memory until
 /// the reader is dropped.
 #[derive(Debug)]

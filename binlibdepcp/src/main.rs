@@ -104,8 +104,8 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         .iter()
         .map(|binary| resolver.resolve(binary).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
-    // One write(2) per line would cost more than the whole search, because
-    // Rust's stdout is line-buffered even when it is not a terminal.
+    // Rust's stdout is line-buffered even when it is not a terminal, so
+    // without this buffer every progress line would be its own write(2).
     let mut out = BufWriter::new(io::stdout().lock());
     if trees.iter().any(|tree| tree.missing().next().is_some()) {
         trees.iter().for_each(print_missing);
