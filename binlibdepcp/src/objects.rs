@@ -5,10 +5,11 @@
 //! library is reached under several paths (symlinks, a merged /usr). So the
 //! outcome of opening a file is stored twice. Stored by the path tried, it
 //! saves even the stat(2) of a path tried before. Stored by device and
-//! inode, it keeps a file reached under a new path from being read again. A file is read with a
-//! [`FileReader`], which reads its headers and dynamic strings, not the
-//! whole file. The cache also keeps the real path of each program folder
-//! and each `/etc/ld.so.cache` lookup, which every program repeats.
+//! inode, it keeps a file reached under a new path from being read again.
+//! A file is read with a [`FileReader`], which reads its headers and dynamic
+//! strings, not the whole file. The cache also keeps the real path of each
+//! program folder and each `/etc/ld.so.cache` lookup, which every program
+//! repeats.
 //!
 //! The cache assumes that no file changes during one run, as the loader
 //! does while it loads one program.
@@ -59,7 +60,8 @@ enum Verdict {
     Damaged(String),
 }
 
-/// The outcomes of every file opened in one run.
+/// What one run read from the file system: the outcome of each probe and
+/// of each file parsed, real folder paths and cache lookups.
 #[derive(Debug, Default)]
 pub struct ObjectCache {
     probes: HashMap<PathBuf, Probe>,
