@@ -1825,11 +1825,12 @@ fn render_jails(page: &mut String, report: &Report) {
     };
     let _ = writeln!(
         page,
-        "\nInto one jail `binlibdepcp` is {}; with a jail per program it is {}. For \
-         one program the fixed work of a run counts most: `binlibdepcp` starts the \
-         loader once (`ld.so --list-diagnostics`), and it calls fsync(2) on what it \
-         copies, which `cp` does not. Filling one fresh jail with {}, traced with \
-         `strace -f -T -e trace=fsync,fdatasync`:\n",
+        "\nInto one jail `binlibdepcp` is {}; with a jail per program it is {}. With \
+         a jail per program, the fixed work of each run weighs more: `binlibdepcp` \
+         starts the loader once per run (`ld.so --list-diagnostics`), and both ways \
+         copy the same bytes. Whether either forces its copies to disk with \
+         fsync(2), traced while filling one fresh jail with {} (`strace -f -T -e \
+         trace=fsync,fdatasync`):\n",
         verdict(speedups[0]),
         verdict(speedups[1]),
         jails.sync_program
@@ -1980,10 +1981,9 @@ fn render_listing(page: &mut String, report: &Report) {
     let verdict = if ours < libtree {
         "`binlibdepcp --list` is faster than `libtree` in this run."
     } else {
-        "`binlibdepcp --list` is slower than `libtree` in this run. The table above \
-         shows why: for each program it reads every file of the tree whole, again \
-         for every program (libc once per program), where `libtree` reads only the \
-         headers and dynamic sections it needs and visits each library once per run."
+        "`binlibdepcp --list` is slower than `libtree` in this run. Compare the \
+         read and openat columns of the table above, and the start of one run in the \
+         table before it, to see where the time goes."
     };
     let _ = writeln!(page, "\n{verdict}\n");
 
@@ -2070,10 +2070,24 @@ fn render_memory(page: &mut String, report: &Report) {
             memory.max_rss_kib as f64 / 1024.0
         );
     }
+    let largest_kib = report.largest_program.1 / 1024;
+    let peak_kib = report
+        .memory
+        .iter()
+        .filter(|memory| memory.what.starts_with("binlibdepcp"))
+        .map(|memory| memory.max_rss_kib)
+        .max()
+        .unwrap_or(0);
+    let reading = if peak_kib > largest_kib {
+        "`binlibdepcp`'s peak is above that size, as for a tool that holds whole \
+         files in memory while it parses them."
+    } else {
+        "`binlibdepcp`'s peak stays below that size, because it reads only the \
+         parts of each file that the loader reads."
+    };
     let _ = writeln!(
         page,
-        "\nFor scale: the largest of the programs, {}, is {:.1} MiB. A peak above that \
-         size fits a tool that holds whole files in memory while it parses them.\n",
+        "\nFor scale: the largest of the programs, {}, is {:.1} MiB. {reading}\n",
         report.largest_program.0,
         report.largest_program.1 as f64 / 1024.0 / 1024.0
     );
