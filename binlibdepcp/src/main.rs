@@ -42,7 +42,8 @@ Exit status:\n  0  every file was found (and copied)\n  1  a library is missing 
 file could not be read or copied; nothing is copied when a library is missing\n  2  invalid command line"
 )]
 struct Cli {
-    /// Keep files that already exist in TARGET and report them as SKIPPED
+    /// Keep files that already exist in TARGET and report them as SKIPPED; symlinks on the way
+    /// are still made to match the host's
     #[arg(short = 'n', long)]
     no_clobber: bool,
 
