@@ -299,7 +299,10 @@ impl<'config> Resolver<'config> {
                         program.display()
                     )));
                 }
-                current = absolute(&interpreter);
+                if interpreter.is_relative() {
+                    return Err(relative_interpreter_error("#!", &interpreter, &current));
+                }
+                current = interpreter;
                 continue;
             }
             let info = read_executable(&current, &reader)?;
@@ -315,6 +318,18 @@ impl<'config> Resolver<'config> {
 /// Resolves one `program` with a new [`Resolver`]; see [`Resolver::resolve`].
 pub fn resolve_program(program: &Path, config: &SearchConfig) -> Result<LoadTree, ProgramError> {
     Resolver::new(config).resolve(program)
+}
+
+/// Rejects a relative interpreter path. The kernel resolves one against
+/// the working folder of whoever runs the program, which differs between
+/// this run and a run in the jail, so no single file can be copied for it.
+fn relative_interpreter_error(kind: &str, interpreter: &Path, program: &Path) -> ProgramError {
+    ProgramError(format!(
+        "unsupported program {}: its {kind} interpreter {} is a relative path, which the \
+         kernel resolves against the working folder at run time: use an absolute path",
+        program.display(),
+        interpreter.display()
+    ))
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -358,12 +373,17 @@ fn load_executable(
         tree.objects.push(executable);
         return Ok(());
     };
+    let interpreter = path_from_bytes(&interpreter);
+    if interpreter.is_relative() {
+        return Err(relative_interpreter_error(
+            "PT_INTERP",
+            &interpreter,
+            &tree.executable,
+        ));
+    }
     tree.objects.push(executable);
-    tree.objects.push(interpreter_object(
-        &path_from_bytes(&interpreter),
-        &tree.executable,
-        objects,
-    )?);
+    tree.objects
+        .push(interpreter_object(&interpreter, &tree.executable, objects)?);
     walk_dependencies(tree, config, objects);
     Ok(())
 }

@@ -569,3 +569,37 @@ fn shell_tools_run_in_jail() {
         );
     }
 }
+
+#[test]
+fn relative_interpreters_rejected() {
+    let fixture = Fixture::new();
+    let script = fixture.path("bin/relative-script");
+    fs::create_dir_all(script.parent().unwrap()).unwrap();
+    fs::write(&script, "#!sh\necho never\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+
+    let source = fixture.path("relative.c");
+    fs::write(&source, "int main(void) { return 0; }\n").unwrap();
+    let program = fixture.path("bin/relative-loader");
+    gcc(&[
+        "-Wl,--dynamic-linker=ld-linux-x86-64.so.2".into(),
+        "-o".into(),
+        program.display().to_string(),
+        source.display().to_string(),
+    ]);
+
+    for (path, kind) in [(&script, "#!"), (&program, "PT_INTERP")] {
+        // Listing and copying must agree: both reject the program.
+        let listed = binlibdepcp_with(&["--list"], &[path]);
+        assert_eq!(listed.status.code(), Some(1), "{}", text(&listed.stderr));
+        let stderr = text(&listed.stderr);
+        assert!(stderr.contains(&format!("{kind} interpreter")), "{stderr}");
+        assert!(stderr.contains("relative path"), "{stderr}");
+
+        let copied = binlibdepcp(&[path, fixture.jail()]);
+        assert_eq!(copied.status.code(), Some(1), "{}", text(&copied.stderr));
+        assert!(text(&copied.stderr).contains("relative path"));
+        let entries = fs::read_dir(fixture.jail()).map_or(0, |entries| entries.count());
+        assert_eq!(entries, 0, "{kind}: something was copied");
+    }
+}
