@@ -557,17 +557,8 @@ fn search_by_name(
 ) -> Search {
     let mut tried = Vec::new();
     for step in search_steps(tree, requester, config) {
-        let result = search_step(&step, name, config, objects);
-        tried.push(step);
-        match result {
-            Some(Ok(candidate)) => return Search::Found(candidate),
-            Some(Err(error)) => {
-                return Search::Failed {
-                    tried,
-                    error: Some(error),
-                };
-            }
-            None => {}
+        if let Some(search) = search_folders(step, name, config, objects, &mut tried) {
+            return search;
         }
     }
     if let Some(path) = cache_candidate(tree, requester, name, config, objects) {
@@ -599,20 +590,32 @@ fn search_by_name(
             rule: Rule::DefaultDir,
             folders: config.profile.default_dirs.clone(),
         };
-        let result = search_step(&step, name, config, objects);
-        tried.push(step);
-        match result {
-            Some(Ok(candidate)) => return Search::Found(candidate),
-            Some(Err(error)) => {
-                return Search::Failed {
-                    tried,
-                    error: Some(error),
-                };
-            }
-            None => {}
+        if let Some(search) = search_folders(step, name, config, objects, &mut tried) {
+            return search;
         }
     }
     Search::Failed { tried, error: None }
+}
+
+/// Searches the folders of one rule and records the rule in `tried`.
+/// Returns the end of the whole search (found, or a fatal error), or None
+/// when the next rule should be tried.
+fn search_folders(
+    step: SearchStep,
+    name: &[u8],
+    config: &SearchConfig,
+    objects: &mut ObjectCache,
+    tried: &mut Vec<SearchStep>,
+) -> Option<Search> {
+    let result = search_step(&step, name, config, objects);
+    tried.push(step);
+    match result? {
+        Ok(candidate) => Some(Search::Found(candidate)),
+        Err(error) => Some(Search::Failed {
+            tried: std::mem::take(tried),
+            error: Some(error),
+        }),
+    }
 }
 
 /// Lists the folder rules before the cache: the RPATH chain, LD_LIBRARY_PATH

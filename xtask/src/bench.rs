@@ -791,11 +791,14 @@ fn count_startup_syscalls(bench: &Bench) -> Result<Vec<SyscallComparison>> {
     Ok(comparisons)
 }
 
-/// Runs `command` under `strace -f` and counts its system calls by name.
-fn trace_syscalls(bench: &Bench, command: &[&str]) -> Result<BTreeMap<String, u32>> {
+/// Runs `command` under `strace -f` with the extra `options`, its output
+/// discarded, and returns the trace that strace wrote.
+fn run_strace(bench: &Bench, options: &[&str], command: &[&str]) -> Result<String> {
     let log = bench.work.join("strace.log");
     let status = Command::new("strace")
-        .args(["-f", "-qq", "-o"])
+        .args(["-f", "-qq"])
+        .args(options)
+        .arg("-o")
         .arg(&log)
         .args(command)
         .stdin(Stdio::null())
@@ -806,8 +809,12 @@ fn trace_syscalls(bench: &Bench, command: &[&str]) -> Result<BTreeMap<String, u3
     if !status.success() {
         bail!("strace -f {} failed with {status}", command.join(" "));
     }
-    let text =
-        fs::read_to_string(&log).with_context(|| format!("failed to read {}", log.display()))?;
+    fs::read_to_string(&log).with_context(|| format!("failed to read {}", log.display()))
+}
+
+/// Runs `command` under `strace -f` and counts its system calls by name.
+fn trace_syscalls(bench: &Bench, command: &[&str]) -> Result<BTreeMap<String, u32>> {
+    let text = run_strace(bench, &[], command)?;
     let mut counts = BTreeMap::new();
     for line in text.lines() {
         // With -f and -o each line starts with the PID. A call that
@@ -1021,20 +1028,7 @@ fn measure_jails(bench: &Bench, programs: &[String]) -> Result<JailResults> {
 /// Runs `command` under `strace -f -T` and returns its fsync(2) and
 /// fdatasync(2) calls and the seconds spent in them.
 fn count_syncs(bench: &Bench, command: &[&str]) -> Result<(u64, f64)> {
-    let log = bench.work.join("sync.log");
-    let status = Command::new("strace")
-        .args(["-f", "-qq", "-T", "-e", "trace=fsync,fdatasync", "-o"])
-        .arg(&log)
-        .args(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .context("failed to run strace")?;
-    if !status.success() {
-        bail!("strace -f {} failed with {status}", command.join(" "));
-    }
-    let text =
-        fs::read_to_string(&log).with_context(|| format!("failed to read {}", log.display()))?;
+    let text = run_strace(bench, &["-T", "-e", "trace=fsync,fdatasync"], command)?;
     let (mut calls, mut seconds) = (0, 0.0);
     for line in text.lines().filter(|line| line.contains("sync(")) {
         calls += 1;
