@@ -7,7 +7,7 @@
 //!
 //! The namespace added here is the PID namespace (`CLONE_NEWPID`, see
 //! clone(2) and pid_namespaces(7)). Its first process, our child, is PID 1
-//! inside it, while the parent still sees it under an ordinary host PID.
+//! inside it, while in the parent's namespace it keeps an ordinary PID.
 //!
 //! Run it as root:
 //!
@@ -599,7 +599,7 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
 // ANCHOR_END: exec
 
 // ANCHOR: wait
-/// How the run ended: the child's wait status, and the signal that made
+/// The end of a run: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
@@ -607,7 +607,7 @@ struct Outcome {
     received: Option<Signal>,
 }
 
-/// How a process ended, decoded from its wait status.
+/// The end of a process, decoded from its wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Termination {
     Exited(i32),

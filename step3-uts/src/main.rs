@@ -1,7 +1,7 @@
 //! Step 3: add a UTS namespace, with a hostname of the child's own.
 //!
 //! This step adds `-u HOSTNAME`, a new UTS namespace (`CLONE_NEWUTS`, see
-//! uts_namespaces(7)). It holds the hostname and the NIS domain name, which
+//! uts_namespaces(7)). It contains the hostname and the NIS domain name, which
 //! uname(2) reports. The child sets the hostname with sethostname(2), and
 //! the host keeps its own.
 //!
@@ -696,7 +696,7 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
 // ANCHOR_END: exec
 
 // ANCHOR: wait
-/// How the run ended: the child's wait status, and the signal that made
+/// The end of a run: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
@@ -704,7 +704,7 @@ struct Outcome {
     received: Option<Signal>,
 }
 
-/// How a process ended, decoded from its wait status.
+/// The end of a process, decoded from its wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Termination {
     Exited(i32),

@@ -704,7 +704,7 @@ fn report_exec_failure(path: &CString, errno: Errno) -> u8 {
 // ANCHOR_END: exec
 
 // ANCHOR: wait
-/// How the run ended: the child's wait status, and the signal that made
+/// The end of a run: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
@@ -712,7 +712,7 @@ struct Outcome {
     received: Option<Signal>,
 }
 
-/// How a process ended, decoded from its wait status.
+/// The end of a process, decoded from its wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Termination {
     Exited(i32),

@@ -143,8 +143,8 @@ struct Args {
     network: bool,
 
     /// Send one line of stdin from the child to the parent over a POSIX
-    /// message queue; with yes, in a new IPC namespace, where the queue is
-    /// not visible
+    /// message queue. With yes, the child is in a new IPC namespace and
+    /// cannot see the queue
     #[arg(short = 'i', value_name = "no|yes", value_enum)]
     ipc: Option<IpcChoice>,
 
@@ -610,7 +610,7 @@ fn mount_proc(verbose: bool) -> Result<()> {
 /// Opens the parent's message queue, reads one line from stdin and sends
 /// it. A queue belongs to the IPC namespace it was created in, so in a new
 /// IPC namespace the name is not found. That is what the demo shows: the
-/// child says so and goes on with the command.
+/// child prints a message and goes on with the command.
 fn send_message(queue_name: &CStr, verbose: bool) -> Result<()> {
     let flags = MQ_OFlag::O_WRONLY | MQ_OFlag::O_CLOEXEC;
     let queue = match mq_open(queue_name, flags, Mode::empty(), None) {
@@ -893,8 +893,8 @@ impl MessageQueue {
         }
     }
 
-    /// Takes a last message, if any, after the child has ended, and says
-    /// so when none came.
+    /// Takes a last message, if any, after the child has ended, and prints
+    /// a line when none came.
     fn finish(&mut self) -> Result<()> {
         self.receive()?;
         if !self.received {
@@ -960,7 +960,7 @@ fn print_result(line: std::fmt::Arguments) {
 }
 
 // ANCHOR: wait
-/// How the run ended: the child's wait status, and the signal that made
+/// The end of a run: the child's wait status, and the signal that made
 /// the parent kill the child, if one did.
 #[derive(Debug)]
 struct Outcome {
@@ -968,7 +968,7 @@ struct Outcome {
     received: Option<Signal>,
 }
 
-/// How a process ended, decoded from its wait status.
+/// The end of a process, decoded from its wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Termination {
     Exited(i32),
