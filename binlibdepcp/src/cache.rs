@@ -45,7 +45,7 @@ const HWCAP_ISA_LEVEL_MASK: u64 = 0x3ff;
 /// Bit 63 of a legacy `hwcap` stands for the `tls` subfolder.
 const HWCAP_TLS: u64 = 1 << 63;
 
-/// Which of the three layouts the file has.
+/// Layout of the file, one of three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheFormat {
     /// `ld.so-1.7.0` only.

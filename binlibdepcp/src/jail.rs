@@ -42,7 +42,7 @@ const MAX_SYMLINK_HOPS: usize = 40;
 /// attempt finds the symlink in place.
 const MAX_RACE_RETRIES: usize = 8;
 
-/// What happened to one path in the target.
+/// Result of placing one path in the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// A regular file was copied.
@@ -58,7 +58,7 @@ pub enum Action {
 pub struct Progress {
     /// The host path as it is reproduced (the real path for files).
     pub path: PathBuf,
-    /// What was done.
+    /// Action taken.
     pub action: Action,
 }
 

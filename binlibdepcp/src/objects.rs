@@ -60,7 +60,7 @@ enum Verdict {
     Damaged(String),
 }
 
-/// What one run read from the file system: the outcome of each probe and
+/// Record of what one run read from the file system: the outcome of each probe and
 /// of each file parsed, real folder paths and cache lookups.
 #[derive(Debug, Default)]
 pub struct ObjectCache {

@@ -88,7 +88,7 @@ pub struct LoadedObject {
     pub origin: Vec<u8>,
     /// Index of the object whose `DT_NEEDED` loaded it first.
     pub loader: Option<usize>,
-    /// Names it answers to: requested names, its path and its `DT_SONAME`.
+    /// Names it is known by: requested names, its path and its `DT_SONAME`.
     pub names: Vec<Vec<u8>>,
     /// Device and inode, to recognise the same file under another path.
     pub file_id: Option<FileId>,
@@ -103,7 +103,7 @@ pub struct SearchStep {
     pub folders: Vec<PathBuf>,
 }
 
-/// What happened to one `DT_NEEDED` entry.
+/// Result of the search for one `DT_NEEDED` entry.
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Found by `rule` at `path`, giving object `object`; `object` may be an

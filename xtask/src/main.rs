@@ -107,8 +107,8 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Generates every diff file, keyed by its path relative to the diffs
-/// folder: `step2-mnt.diff` holds the whole diff from step 1 to step 2, and
-/// `step2-mnt/01.diff` and onwards hold its hunks, one per file.
+/// folder: `step2-mnt.diff` contains the whole diff from step 1 to step 2, and
+/// `step2-mnt/01.diff` and onwards contain its hunks, one per file.
 fn generate_diffs(root: &Path, revision: Option<&str>) -> Result<BTreeMap<PathBuf, String>> {
     let mut files = BTreeMap::new();
     for pair in STEPS.windows(2) {

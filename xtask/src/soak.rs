@@ -273,7 +273,7 @@ impl HostState {
 }
 
 /// Returns each mount as its mount point, type and source, leaving out the
-/// mount IDs, which say nothing about what is mounted.
+/// mount IDs, which tell nothing about what is mounted.
 fn mounts() -> Result<BTreeSet<String>> {
     let table = fs::read_to_string("/proc/self/mountinfo").context("failed to read mountinfo")?;
     Ok(table

@@ -30,7 +30,7 @@ const HOST_PROGRAMS: &[&str] = &[
     "uname", "unshare",
 ];
 
-/// Longest time one transcript command may take before it counts as hung.
+/// Maximum time one transcript command may take before it counts as hung.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn book_source() -> PathBuf {
